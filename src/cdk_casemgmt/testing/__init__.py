@@ -111,7 +111,15 @@ def new_test_stack(app: App | None = None, id: str = "Test", *, region: str = TE
 
 def template_of(stack: Stack) -> dict[str, Any]:
     """The synthesized template of ``stack`` as a dict (synthesizes the app once, then cached)."""
-    rendered: dict[str, Any] = Template.from_stack(stack).to_json()
+    try:
+        rendered: dict[str, Any] = Template.from_stack(stack).to_json()
+    except RuntimeError as err:
+        if "ValidationFailed" in str(err):
+            # The findings themselves were printed on stderr by the validation plugins.
+            raise AssertionError(
+                f"synth of {stack.node.path} failed validation (findings printed above): {err}"
+            ) from None
+        raise
     return rendered
 
 
