@@ -5,9 +5,12 @@ Re-exports only; each construct lives in its own module.
 
 from cdk_casemgmt.compliance import Finding, acknowledge, add_compliance_checks, compliance_findings
 from cdk_casemgmt.errors import ValidationError
+from cdk_casemgmt.postgres_database import PostgresDatabase, ServerlessV2Capacity
 
 __all__ = [
     "Finding",
+    "PostgresDatabase",
+    "ServerlessV2Capacity",
     "ValidationError",
     "acknowledge",
     "add_compliance_checks",
