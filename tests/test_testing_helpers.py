@@ -80,3 +80,8 @@ def test_problems_collects_then_raises_once() -> None:
         p.raise_if_any("Root/X")
     assert err.value.problems == ("a=1: too small. Fix: pass 2", "b and c conflict")
     assert str(err.value).startswith("Root/X: 2 invalid prop(s):")
+
+
+def test_cdk_snapshot_masks_asset_hashes_by_itself(cdk_snapshot: object) -> None:
+    # Stored with [HASH]: any other 64-hex value compares equal, so asset changes do not churn snapshots.
+    assert {"S3Key": "c" * 64 + ".zip", "Other": "kept"} == cdk_snapshot
