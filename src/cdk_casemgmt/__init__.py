@@ -3,16 +3,25 @@
 Re-exports only; each construct lives in its own module.
 """
 
-from cdk_casemgmt.compliance import Finding, acknowledge, add_compliance_checks, compliance_findings
+from cdk_casemgmt.compliance import (
+    Acknowledged,
+    Finding,
+    acknowledge,
+    acknowledgements,
+    add_compliance_checks,
+    compliance_findings,
+)
 from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.postgres_database import PostgresDatabase, ServerlessV2Capacity
 
 __all__ = [
+    "Acknowledged",
     "Finding",
     "PostgresDatabase",
     "ServerlessV2Capacity",
     "ValidationError",
     "acknowledge",
+    "acknowledgements",
     "add_compliance_checks",
     "compliance_findings",
 ]
