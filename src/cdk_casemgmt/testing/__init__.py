@@ -125,9 +125,7 @@ def template_of(stack: Stack) -> dict[str, Any]:
 
 def masked_template(stack_or_template: Stack | Mapping[str, Any]) -> dict[str, Any]:
     """The template with asset hashes replaced by ``[HASH]`` so snapshots survive asset changes."""
-    template = (
-        template_of(stack_or_template) if isinstance(stack_or_template, Stack) else stack_or_template
-    )
+    template = template_of(stack_or_template) if isinstance(stack_or_template, Stack) else stack_or_template
     masked: dict[str, Any] = _mask(dict(template))
     return masked
 
@@ -146,9 +144,7 @@ def logical_ids(
     stack_or_template: Stack | Mapping[str, Any], types: Iterable[str] = STATEFUL_RESOURCE_TYPES
 ) -> dict[str, str]:
     """Map logical ID -> resource type for the resources of the given types (default: stateful ones)."""
-    template = (
-        template_of(stack_or_template) if isinstance(stack_or_template, Stack) else stack_or_template
-    )
+    template = template_of(stack_or_template) if isinstance(stack_or_template, Stack) else stack_or_template
     wanted = set(types)
     return {
         logical_id: resource["Type"]
