@@ -588,6 +588,24 @@ def test_environment_agnostic_stack() -> None:
     assert "stack.env=" in message and "give the stack an explicit env" in message
 
 
+def test_certificate_without_domain_name() -> None:
+    app = new_test_app()
+    stack = new_test_stack(app, "Web")
+    cert = acm.Certificate.from_certificate_arn(stack, "Cert", CERT_ARN)
+    message = _error(stack=stack, certificate=cert)
+    assert "given without domain_name" in message and "Fix: pass domain_name=" in message
+
+
+def test_alarm_topic_outside_us_east_1() -> None:
+    from aws_cdk import aws_sns as sns
+
+    app = new_test_app()
+    stack = new_test_stack(app, "Web")
+    topic = sns.Topic.from_topic_arn(stack, "Topic", f"arn:aws:sns:eu-west-1:{ACCOUNT}:alarms")
+    message = _error(stack=stack, alarm_topic=topic)
+    assert "alarm_topic=" in message and "is in eu-west-1" in message
+
+
 def test_all_problems_reported_at_once(tmp_path: Path) -> None:
     message = _error(site_dir=tmp_path / "nope", domain_name="app.example.com", waf_rate_limit=5)
     assert "3 invalid prop(s)" in message

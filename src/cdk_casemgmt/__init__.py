@@ -3,10 +3,14 @@
 Re-exports only; each construct lives in its own module.
 """
 
+from cdk_casemgmt.cdn_frontend import CdnFrontend
 from cdk_casemgmt.compliance import Finding, acknowledge, add_compliance_checks, compliance_findings
+from cdk_casemgmt.csp import ContentSecurityPolicy
 from cdk_casemgmt.errors import ValidationError
 
 __all__ = [
+    "CdnFrontend",
+    "ContentSecurityPolicy",
     "Finding",
     "ValidationError",
     "acknowledge",

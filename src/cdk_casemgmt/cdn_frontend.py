@@ -322,7 +322,7 @@ class CdnFrontend(Construct):
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
-            comment=f"{stack.stack_name} {id}",
+            comment=f"{stack.stack_name} {id}"[:128],  # CloudFront's limit
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
