@@ -7,11 +7,14 @@ from cdk_casemgmt.cdn_frontend import CdnFrontend
 from cdk_casemgmt.compliance import Finding, acknowledge, add_compliance_checks, compliance_findings
 from cdk_casemgmt.csp import ContentSecurityPolicy
 from cdk_casemgmt.errors import ValidationError
+from cdk_casemgmt.postgres_database import PostgresDatabase, ServerlessV2Capacity
 
 __all__ = [
     "CdnFrontend",
     "ContentSecurityPolicy",
     "Finding",
+    "PostgresDatabase",
+    "ServerlessV2Capacity",
     "ValidationError",
     "acknowledge",
     "add_compliance_checks",
