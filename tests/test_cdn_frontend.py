@@ -22,9 +22,11 @@ from cdk_casemgmt.testing import (
     masked_template,
     new_test_app,
     new_test_stack,
+    synth_findings,
     template_of,
 )
-from cdn_api_stand_in import ApiIngress, ApiStandIn
+from tests.cdn_api_stand_in import ApiIngress, ApiStandIn
+from tests.conftest import CFN_LINT_CONFIG
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 ACCOUNT = "111111111111"
@@ -101,10 +103,12 @@ def with_api() -> Built:
 # --- compliance, validation, lint ----------------------------------------------------------------
 def test_no_unacknowledged_findings_alone(plain: Built) -> None:
     assert [str(f) for f in compliance_findings(plain.app)] == []
+    assert [str(f) for f in synth_findings(plain.app)] == []  # aws-cdk-lib's CloudFormation validation
 
 
 def test_no_unacknowledged_findings_in_another_region(europe: Built) -> None:
     assert [str(f) for f in compliance_findings(europe.app)] == []
+    assert [str(f) for f in synth_findings(europe.app)] == []
 
 
 def test_no_unacknowledged_findings_with_api(with_api: Built) -> None:
@@ -112,18 +116,18 @@ def test_no_unacknowledged_findings_with_api(with_api: Built) -> None:
     # part (everything under Web/Cdn) must be clean.
     ours = [str(f) for f in compliance_findings(with_api.app) if f.path.startswith("Web/Cdn/")]
     assert ours == []
+    assert [str(f) for f in synth_findings(with_api.app)] == []
 
 
 def test_cfn_lint_clean(plain: Built, europe: Built) -> None:
     stacks = [plain.stack, europe.stack]
     stacks += [s for s in (europe.cdn.edge_stack, europe.cdn.monitoring_stack) if s is not None]
     for stack in stacks:
-        assert cfn_lint(stack) == [], stack.node.path
+        assert cfn_lint(stack, config_file=CFN_LINT_CONFIG) == [], stack.node.path
 
 
 def test_cfn_lint_clean_with_api(with_api: Built) -> None:
-    # The stand-in's VPC (CDK's hard-coded dummy AZs, its RestrictDefaultSG provider) is not ours.
-    assert [line for line in cfn_lint(with_api.stack) if "Resources/Cdn" in line] == []
+    assert cfn_lint(with_api.stack, config_file=CFN_LINT_CONFIG) == []
 
 
 # --- regions ---------------------------------------------------------------------------------------
