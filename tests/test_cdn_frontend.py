@@ -399,6 +399,14 @@ def test_csp_allows_own_origin_and_identity_provider(europe: Built) -> None:
     assert "font-src 'self'" in csp
 
 
+def test_absolute_api_base_url_is_allowed_in_connect_src() -> None:
+    app = new_test_app()
+    stack = new_test_stack(app, "Web")
+    cdn = CdnFrontend(stack, "Cdn", site_dir=SITE, api_base_url="https://api.example.com/v1")
+    assert cdn.content_security_policy.directives["connect-src"] == ("'self'", "https://api.example.com")
+    assert cdn.runtime_config["apiBaseUrl"] == "https://api.example.com/v1"
+
+
 def test_custom_csp_is_used() -> None:
     from cdk_casemgmt.csp import ContentSecurityPolicy
 
