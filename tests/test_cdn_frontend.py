@@ -353,13 +353,24 @@ def test_api_is_switched_to_cloudfront_ingress(with_api: Built) -> None:
 def test_api_with_certificate_is_reached_over_https() -> None:
     app = new_test_app()
     stack = new_test_stack(app, "Web")
-    cert = acm.Certificate.from_certificate_arn(stack, "ApiCert", CERT_ARN.replace("us-east-1", "us-east-1"))
+    cert = acm.Certificate.from_certificate_arn(stack, "ApiCert", CERT_ARN)
     api = ApiStandIn(stack, "Api", certificate=cert, domain_name="api.internal.example.com")
     CdnFrontend(stack, "Cdn", site_dir=SITE, api=api)
     vpc_origin = Template.from_stack(stack).find_resources("AWS::CloudFront::VpcOrigin")
     (config,) = [v["Properties"]["VpcOriginEndpointConfig"] for v in vpc_origin.values()]
     assert config["OriginProtocolPolicy"] == "https-only"
     assert config["OriginSSLProtocols"] == ["TLSv1.2"]
+    origin = only(Template.from_stack(stack).to_json(), "AWS::CloudFront::Distribution")
+    (vpc,) = [o for o in origin["DistributionConfig"]["Origins"] if "VpcOriginConfig" in o]
+    assert vpc["DomainName"] == "api.internal.example.com"  # what the certificate covers
+
+
+def test_api_certificate_without_domain_name_is_rejected() -> None:
+    app = new_test_app()
+    stack = new_test_stack(app, "Web")
+    cert = acm.Certificate.from_certificate_arn(stack, "ApiCert", CERT_ARN)
+    message = _error(stack=stack, api=ApiStandIn(stack, "Api", certificate=cert))
+    assert "has a certificate but no domain name" in message and "give the API domain_name=" in message
 
 
 def test_runtime_config_points_at_the_api(with_api: Built) -> None:

@@ -306,7 +306,8 @@ class CdnFrontend(Construct):
                     else cloudfront.OriginProtocolPolicy.HTTP_ONLY
                 ),
                 origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2] if api_cert else None,
-                domain_name=getattr(api, "domain_name", None) if api_cert else None,
+                # CloudFront checks the ALB's certificate against this name (SNI and Host).
+                domain_name=_api_host_name(api) if api_cert else None,
             )
             additional["/api/*"] = cloudfront.BehaviorOptions(
                 origin=self.vpc_origin,
@@ -516,6 +517,15 @@ class CdnFrontend(Construct):
                     why,
                     "pass a path such as '/api' or 'https://api.example.com/v1'",
                 )
+        if api is not None and api.certificate is not None and _api_host_name(api) is None:
+            problems.add(
+                "api",
+                api.node.path if isinstance(api, Construct) else repr(api),
+                "has a certificate but no domain name: CloudFront would connect over HTTPS to the "
+                "load balancer's own DNS name, which the certificate does not cover (every request 502)",
+                "give the API domain_name= with its certificate, or no certificate (CloudFront then "
+                "reaches the internal load balancer over HTTP inside the VPC)",
+            )
         if api is not None:
             mode = getattr(api.ingress, "value", api.ingress)
             if str(mode).lower() == "public":
@@ -950,6 +960,17 @@ def _arn_region(arn: str) -> str | None:
         return None
     parts = arn.split(":")
     return parts[3] if len(parts) > 5 and parts[0] == "arn" else None
+
+
+def _api_host_name(api: CdnApiOrigin) -> str | None:
+    """The API's own DNS name: ``api.domain_name``, else the host of a literal ``api.url``."""
+    name = getattr(api, "domain_name", None)
+    if isinstance(name, str) and name:
+        return name
+    url = getattr(api, "url", None)
+    if isinstance(url, str) and "://" in url and not Token.is_unresolved(url):
+        return url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+    return None
 
 
 def _in_zone(domain_name: str, zone_name: str) -> bool:
