@@ -274,6 +274,32 @@ def test_runtime_config_is_deployed(europe: Built) -> None:
     assert [json.loads(p.read_text()) for p in files] == [dict(europe.cdn.runtime_config)]
 
 
+def test_tokens_in_runtime_config_resolve_at_deploy_and_other_deployments_coexist() -> None:
+    from aws_cdk import aws_cognito as cognito
+    from aws_cdk import aws_s3 as s3
+    from aws_cdk import aws_s3_deployment as s3deploy
+
+    app = new_test_app()
+    stack = new_test_stack(app, "Web")
+    pool = cognito.UserPool(stack, "Users")
+    CdnFrontend(stack, "Cdn", site_dir=SITE, auth_settings={"userPoolId": pool.user_pool_id})
+    # A deployment of the user's own with the default memory has its own handler and role.
+    s3deploy.BucketDeployment(
+        stack,
+        "Other",
+        sources=[s3deploy.Source.asset(str(SITE))],
+        destination_bucket=s3.Bucket(stack, "OtherBucket"),
+    )
+    deployments = Template.from_stack(stack).find_resources("Custom::CDKBucketDeployment")  # synth passes
+    markers = [
+        d["Properties"]["SourceMarkers"] for d in deployments.values() if "SourceMarkers" in d["Properties"]
+    ]
+    pool_id = stack.get_logical_id(pool.node.default_child)  # type: ignore[arg-type]
+    # DeploySite: the site (no markers) and runtime-config.json, whose marker is the pool's ID.
+    assert len(markers) == 1 and markers[0][0] == {}
+    assert json.dumps({"Ref": pool_id}) in json.dumps(markers[0][1])
+
+
 def test_deployment_role_has_no_wildcard_actions(plain: Built) -> None:
     policy = only(plain.template, "AWS::IAM::ManagedPolicy")["PolicyDocument"]
     actions = [
