@@ -3,6 +3,7 @@
 Re-exports only; each construct lives in its own module.
 """
 
+from cdk_casemgmt.cdn_frontend import CdnFrontend
 from cdk_casemgmt.compliance import (
     Acknowledged,
     Finding,
@@ -11,11 +12,14 @@ from cdk_casemgmt.compliance import (
     add_compliance_checks,
     compliance_findings,
 )
+from cdk_casemgmt.csp import ContentSecurityPolicy
 from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.postgres_database import PostgresDatabase, ServerlessV2Capacity
 
 __all__ = [
     "Acknowledged",
+    "CdnFrontend",
+    "ContentSecurityPolicy",
     "Finding",
     "PostgresDatabase",
     "ServerlessV2Capacity",
