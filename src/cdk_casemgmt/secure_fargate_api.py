@@ -1120,10 +1120,23 @@ def _container_image(
         return image
     platform = (
         ecr_assets.Platform.LINUX_ARM64
-        if architecture == ecs.CpuArchitecture.ARM64
+        if _architecture_name(architecture) == "ARM64"
         else ecr_assets.Platform.LINUX_AMD64
     )
     return ecs.ContainerImage.from_asset(os.fspath(image), platform=platform, exclude=_ASSET_EXCLUDES)
+
+
+def _architecture_name(architecture: ecs.CpuArchitecture) -> str:
+    """``ecs.CpuArchitecture`` has no public value and jsii gives each read a new proxy: compare the
+    underlying object references of the two constants instead."""
+
+    def ref(obj: object) -> object:
+        return getattr(getattr(obj, "__jsii_ref__", None), "ref", obj)
+
+    for name in ("ARM64", "X86_64"):
+        if ref(architecture) == ref(getattr(ecs.CpuArchitecture, name)):
+            return name
+    return "OTHER"
 
 
 def _seconds(value: Duration) -> float | None:
@@ -1261,7 +1274,7 @@ def _validate(
     if known(spot_share_percent):
         if not 0 <= spot_share_percent <= 100:
             p.add("spot_share_percent", spot_share_percent, "outside 0..100", "use a percentage, e.g. 50")
-        elif spot_share_percent and cpu_architecture == ecs.CpuArchitecture.ARM64:
+        elif spot_share_percent and _architecture_name(cpu_architecture) == "ARM64":
             p.add(
                 "spot_share_percent",
                 spot_share_percent,
