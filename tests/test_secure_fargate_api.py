@@ -524,3 +524,32 @@ def test_stop_timeout_is_derived_from_a_custom_deregistration_delay() -> None:
         r for r in template_of(stack)["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"
     )
     assert task["Properties"]["ContainerDefinitions"][0]["StopTimeout"] == 75
+
+
+# ---------------------------------------------------------------------------------------- CdnFrontend contract
+
+
+@pytest.mark.parametrize("with_certificate", [False, True], ids=["http-only", "https"])
+def test_internal_alb_works_as_a_cloudfront_vpc_origin(with_certificate: bool) -> None:
+    """What CdnFrontend(api=...) does: switch to CLOUDFRONT, then a VpcOrigin on the internal ALB."""
+    from aws_cdk import aws_cloudfront as cloudfront
+    from aws_cdk import aws_cloudfront_origins as origins
+
+    stack = new_test_stack()
+    api = SecureFargateApi(
+        stack, "Api", image=APP_DIR, certificate=certificate(stack) if with_certificate else None
+    )
+    api.enable_cloudfront_ingress()
+    policy = (
+        cloudfront.OriginProtocolPolicy.HTTPS_ONLY
+        if api.certificate is not None
+        else cloudfront.OriginProtocolPolicy.HTTP_ONLY
+    )
+    origin = origins.VpcOrigin.with_application_load_balancer(api.load_balancer, protocol_policy=policy)
+    cloudfront.Distribution(stack, "Cdn", default_behavior=cloudfront.BehaviorOptions(origin=origin))
+    template = template_of(stack)
+    vpc_origin = next(r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFront::VpcOrigin")
+    config = vpc_origin["Properties"]["VpcOriginEndpointConfig"]
+    assert config["Arn"] == Stack.of(stack).resolve(api.load_balancer.load_balancer_arn)
+    assert config["OriginProtocolPolicy"] == ("https-only" if with_certificate else "http-only")
+    assert api.listener_port == (443 if with_certificate else 80)

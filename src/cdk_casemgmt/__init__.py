@@ -5,9 +5,15 @@ Re-exports only; each construct lives in its own module.
 
 from cdk_casemgmt.compliance import Finding, acknowledge, add_compliance_checks, compliance_findings
 from cdk_casemgmt.errors import ValidationError
+from cdk_casemgmt.network import NatGateways, SecureVpc
+from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 
 __all__ = [
+    "ApiIngress",
     "Finding",
+    "NatGateways",
+    "SecureFargateApi",
+    "SecureVpc",
     "ValidationError",
     "acknowledge",
     "add_compliance_checks",
