@@ -11,11 +11,11 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 
-from _fargate_support import APP_DIR, Built, build, certificate, ingress_rules
 from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.network import NatGateways
 from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 from cdk_casemgmt.testing import new_test_app, new_test_stack, template_of
+from tests._fargate_support import APP_DIR, Built, build, certificate, ingress_rules
 
 
 @pytest.fixture(scope="module")
@@ -502,7 +502,7 @@ def test_database_coordinates_are_plain_config_and_the_task_role_reads_only_that
 
 
 def test_iam_database_auth_grants_connect_as_the_user() -> None:
-    from _fargate_support import StandInDatabase
+    from tests._fargate_support import StandInDatabase
 
     stack = new_test_stack()
     api = SecureFargateApi(stack, "Api", image=APP_DIR)

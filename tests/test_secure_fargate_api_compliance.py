@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from _fargate_support import Built, build, validation_findings
 from cdk_casemgmt.secure_fargate_api import ApiIngress
 from cdk_casemgmt.testing import cfn_lint, compliance_findings, logical_ids, masked_template
+from tests._fargate_support import Built, build, validation_findings
 
 CONFIGS = [(mode, db) for mode in ApiIngress for db in (False, True)]
 IDS = [f"{mode.value}{'-db' if db else ''}" for mode, db in CONFIGS]

@@ -10,10 +10,10 @@ from aws_cdk import Duration
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
-from _fargate_support import APP_DIR, DOMAIN, certificate, hosted_zone
 from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 from cdk_casemgmt.testing import new_test_stack
+from tests._fargate_support import APP_DIR, DOMAIN, certificate, hosted_zone
 
 
 def problems(**props: Any) -> tuple[str, ...]:

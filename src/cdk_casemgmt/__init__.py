@@ -6,14 +6,17 @@ Re-exports only; each construct lives in its own module.
 from cdk_casemgmt.compliance import Finding, acknowledge, add_compliance_checks, compliance_findings
 from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.network import NatGateways, SecureVpc
+from cdk_casemgmt.postgres_database import PostgresDatabase, ServerlessV2Capacity
 from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 
 __all__ = [
     "ApiIngress",
     "Finding",
     "NatGateways",
+    "PostgresDatabase",
     "SecureFargateApi",
     "SecureVpc",
+    "ServerlessV2Capacity",
     "ValidationError",
     "acknowledge",
     "add_compliance_checks",
