@@ -9,13 +9,10 @@ from typing import Any
 
 from aws_cdk import App, Stack
 from aws_cdk import aws_certificatemanager as acm
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from cdk_casemgmt.postgres_database import PostgresDatabase
 from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 from cdk_casemgmt.testing import Finding, new_test_app, new_test_stack, template_of
 
@@ -32,34 +29,6 @@ def hosted_zone(scope: Construct) -> route53.IHostedZone:
 
 def certificate(scope: Construct) -> acm.ICertificate:
     return acm.Certificate.from_certificate_arn(scope, "Cert", CERT_ARN)
-
-
-class StandInDatabase(Construct):
-    """Real CDK resources shaped like PostgresDatabase's contract (security group, KMS-encrypted secret,
-    literal port); used until the lead's PostgresDatabase is on main."""
-
-    def __init__(self, scope: Construct, id: str, *, vpc: ec2.IVpc, port: int = 5433) -> None:
-        super().__init__(scope, id)
-        self.port = port
-        self.database_name = "app"
-        self.kms_key = kms.Key(self, "Key", enable_key_rotation=True)
-        self.secret = secretsmanager.Secret(self, "Secret", encryption_key=self.kms_key)
-        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=False)
-        self.connections = ec2.Connections(
-            security_groups=[self.security_group], default_port=ec2.Port.tcp(port)
-        )
-        self.endpoint_address = "db.example.internal"
-
-    def allow_from(self, peer: ec2.IConnectable, description: str | None = None) -> None:
-        self.connections.allow_default_port_from(peer, description or "to the database")
-
-    def grant_connect(self, grantee: iam.IGrantable, db_user: str | None = None) -> iam.Grant:
-        stack = Stack.of(self)
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["rds-db:connect"],
-            resource_arns=[f"arn:aws:rds-db:{stack.region}:{stack.account}:dbuser:db-ABC/{db_user}"],
-        )
 
 
 @dataclass
@@ -93,7 +62,7 @@ def build(mode: ApiIngress = ApiIngress.PRIVATE, *, database: bool = False, **pr
     api = SecureFargateApi(stack, "Api", ingress=api_mode, **props)
     db = None
     if database:
-        db = StandInDatabase(stack, "Db", vpc=api.vpc)
+        db = PostgresDatabase(stack, "Db", vpc=api.vpc)
         api.connect(db)
     if mode is ApiIngress.CLOUDFRONT:
         api.enable_cloudfront_ingress()
