@@ -561,3 +561,16 @@ def test_internal_alb_works_as_a_cloudfront_vpc_origin(with_certificate: bool) -
     assert config["Arn"] == Stack.of(stack).resolve(api.load_balancer.load_balancer_arn)
     assert config["OriginProtocolPolicy"] == ("https-only" if with_certificate else "http-only")
     assert api.listener_port == (443 if with_certificate else 80)
+
+
+def test_synthesizes_in_an_app_without_the_recommended_feature_flags() -> None:
+    """A user's older app: the access-log bucket must still log through a policy, not an ACL."""
+    from aws_cdk import App
+
+    from cdk_casemgmt.testing import test_env
+
+    app = App()
+    stack = Stack(app, "Legacy", env=test_env())
+    SecureFargateApi(stack, "Api", image=APP_DIR)
+    buckets = [r for r in template_of(stack)["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
+    assert [b["Properties"].get("AccessControl") for b in buckets] == [None]

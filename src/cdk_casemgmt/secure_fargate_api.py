@@ -266,6 +266,9 @@ class SecureFargateApi(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
+        # The access-log bucket logs to itself through a bucket policy, never through the legacy
+        # LogDeliveryWrite ACL (which needs ACLs enabled): pin that for this subtree, whatever the app's flags.
+        self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
         health_check_interval = health_check_interval or Duration.seconds(15)
         health_check_grace_period = health_check_grace_period or Duration.seconds(60)
         deregistration_delay = deregistration_delay or Duration.seconds(30)
