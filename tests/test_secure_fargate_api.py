@@ -574,3 +574,12 @@ def test_synthesizes_in_an_app_without_the_recommended_feature_flags() -> None:
     SecureFargateApi(stack, "Api", image=APP_DIR)
     buckets = [r for r in template_of(stack)["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
     assert [b["Properties"].get("AccessControl") for b in buckets] == [None]
+
+
+def test_opt_ins_stay_compliant(options: Built) -> None:
+    """ECS Exec, Spot, SES, plain configuration and the no-NAT profile add only acknowledged findings."""
+    from cdk_casemgmt.testing import compliance_findings
+
+    assert compliance_findings(options.stack) == []
+    subnets = props(options, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Subnets"]
+    assert all("Isolated" in s["Ref"] for s in subnets)  # no private subnets: the internal ALB sits here

@@ -267,7 +267,7 @@ class SecureFargateApi(Construct):
     ) -> None:
         super().__init__(scope, id)
         # The access-log bucket logs to itself through a bucket policy, never through the legacy
-        # LogDeliveryWrite ACL (which needs ACLs enabled): pin that for this subtree, whatever the app's flags.
+        # LogDeliveryWrite ACL (which needs ACLs enabled): pinned for this subtree, whatever the flags.
         self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
         health_check_interval = health_check_interval or Duration.seconds(15)
         health_check_grace_period = health_check_grace_period or Duration.seconds(60)
@@ -872,17 +872,26 @@ class SecureFargateApi(Construct):
         return mapping.find_in_map(stack.region, "id")
 
     def _acknowledge_exec(self) -> None:
-        for statement in self.task_role.granted:
-            if any(a.startswith("ssmmessages:") for a in statement.actions):
-                policy = self.task_role.managed_policy
-                assert policy is not None
-                acknowledge(
-                    policy,
-                    "AwsSolutions-IAM5[Resource::*]",
-                    "Opted in with enable_execute_command=True: the ssmmessages:* channel actions of "
-                    "ECS Exec support only Resource '*'. Sessions are KMS-encrypted and logged.",
-                )
-                return
+        policy = self.task_role.managed_policy
+        if policy is None:
+            return
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Opted in with enable_execute_command=True: the ssmmessages:* channel actions of "
+            "ECS Exec support only Resource '*'. Sessions are KMS-encrypted and logged.",
+        )
+        if self.exec_log_group is not None:
+            stack = Stack.of(self)
+            cfn = self.exec_log_group.node.default_child
+            assert isinstance(cfn, logs.CfnLogGroup)
+            logical_id = stack.resolve(stack.get_logical_id(cfn))
+            acknowledge(
+                policy,
+                f"AwsSolutions-IAM5[Resource::{_nag_arn(stack, 'logs')}:log-group:<{logical_id}>:*]",
+                "Opted in with enable_execute_command=True: each exec session writes its own log "
+                "stream, named at run time, in this construct's KMS-encrypted exec log group only.",
+            )
 
     def _web_acl(
         self, rate_limit: int, retention: logs.RetentionDays, removal_policy: RemovalPolicy
@@ -1140,6 +1149,17 @@ def _architecture_name(architecture: ecs.CpuArchitecture) -> str:
         if ref(architecture) == ref(getattr(ecs.CpuArchitecture, name)):
             return name
     return "OTHER"
+
+
+def _nag_arn(stack: Stack, service: str) -> str:
+    """The ARN prefix as cdk-nag prints it in a granular finding id (unresolved pseudo parameters
+    appear as ``<AWS::Region>`` and so on)."""
+
+    def text(value: str, pseudo: str) -> str:
+        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
+
+    partition = text(stack.partition, "Partition")
+    return f"arn:{partition}:{service}:{text(stack.region, 'Region')}:{text(stack.account, 'AccountId')}"
 
 
 def _seconds(value: Duration) -> float | None:
