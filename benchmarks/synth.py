@@ -1,4 +1,5 @@
-"""Whole-process synth time of the quickstart app with the four compliance packs.
+"""Whole-process synth time of the quickstart app with the four compliance packs, and of
+SecureFargateApi + PostgresDatabase next to aws-cdk-lib's ALB Fargate pattern + DatabaseInstance.
 
 Prints wall-clock seconds for `python examples/quickstart/app.py` (import, build, synth, packs), best
 and median of N runs. Usage: `make bench` or `python benchmarks/synth.py [--runs N]`.
@@ -38,6 +39,24 @@ def main() -> None:
         f"quickstart (VPC + PostgresDatabase, 4 packs): best {min(times):.2f} s, "
         f"median {statistics.median(times):.2f} s"
     )
+    compare_fargate(args.runs)
+
+
+def compare_fargate(runs: int) -> None:
+    """SecureFargateApi + PostgresDatabase vs ApplicationLoadBalancedFargateService + DatabaseInstance,
+    interleaved in the same run so that machine load affects both alike (benchmarks/fargate_apps.py)."""
+    script = str(ROOT / "benchmarks" / "fargate_apps.py")
+    variants = {
+        "SecureFargateApi + PostgresDatabase": ["ours"],
+        "SecureFargateApi + PostgresDatabase, 4 packs": ["ours", "--packs"],
+        "ApplicationLoadBalancedFargateService + DatabaseInstance": ["patterns"],
+    }
+    results: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(runs):
+        for name, argv in variants.items():
+            results[name] += time_command([sys.executable, script, *argv], ROOT, 1)
+    for name, times in results.items():
+        print(f"{name}: best {min(times):.2f} s, median {statistics.median(times):.2f} s")
 
 
 if __name__ == "__main__":

@@ -14,14 +14,20 @@ from cdk_casemgmt.compliance import (
 )
 from cdk_casemgmt.csp import ContentSecurityPolicy
 from cdk_casemgmt.errors import ValidationError
+from cdk_casemgmt.network import NatGateways, SecureVpc
 from cdk_casemgmt.postgres_database import PostgresDatabase, ServerlessV2Capacity
+from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 
 __all__ = [
     "Acknowledged",
+    "ApiIngress",
     "CdnFrontend",
     "ContentSecurityPolicy",
     "Finding",
+    "NatGateways",
     "PostgresDatabase",
+    "SecureFargateApi",
+    "SecureVpc",
     "ServerlessV2Capacity",
     "ValidationError",
     "acknowledge",
