@@ -45,6 +45,7 @@ class _Ctx:
     prices: PriceBook
     usage: UsageProfile
     nested_loader: Callable[[str], Mapping[str, Any] | None] | None = None
+    low_confidence_keys: set[str] = field(default_factory=set)
     resources: Mapping[str, Mapping[str, Any]] = field(init=False)
     counts: dict[str, int] = field(init=False, default_factory=dict)
 
@@ -59,6 +60,8 @@ class _Ctx:
         price = self.prices.get(key)
         if price is None:
             raise _Missing(f"no '{key}' rate in the {self.prices.region} price file")
+        if price.confidence in ("unverified", "low", "medium-low"):
+            self.low_confidence_keys.add(key)
         return price
 
     def props(self, logical_id: str) -> Mapping[str, Any]:
@@ -72,7 +75,7 @@ class _Ctx:
         if isinstance(value, list):
             items = [self.resolve(v) for v in value]
             return UNRESOLVED if any(i is UNRESOLVED for i in items) else items
-        if isinstance(value, Mapping) and len(value) == 1:
+        if isinstance(value, Mapping) and len(value) == 1 and _is_intrinsic(next(iter(value))):
             ((fn, arg),) = value.items()
             if fn == "Ref" and isinstance(arg, str):
                 if arg == "AWS::Region":
@@ -145,6 +148,10 @@ class _Ctx:
         if key not in self.counts:
             self.counts[key] = sum(1 for lid, r in self.resources.items() if predicate(lid, r))
         return self.counts[key]
+
+
+def _is_intrinsic(key: str) -> bool:
+    return key == "Ref" or key.startswith("Fn::") or key == "Condition"
 
 
 def _refers_to(value: Any, logical_id: str) -> bool:
@@ -1135,7 +1142,14 @@ def _price_template(ctx: _Ctx, out: _Acc) -> None:
                     Unpriced(ctx.stack, lid, "AWS::CloudFormation::Stack", "nested template not available")
                 )
             else:
-                child = _Ctx(f"{ctx.stack}/{lid}", nested, ctx.prices, ctx.usage, ctx.nested_loader)
+                child = _Ctx(
+                    f"{ctx.stack}/{lid}",
+                    nested,
+                    ctx.prices,
+                    ctx.usage,
+                    ctx.nested_loader,
+                    ctx.low_confidence_keys,
+                )
                 _price_template(child, out)
 
 
@@ -1146,6 +1160,7 @@ class _Acc:
     no_charge: list[NoCharge] = field(default_factory=list)
     stacks: list[StackEstimate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    low_confidence_keys: set[str] = field(default_factory=set)
 
 
 def _as_profile(usage: UsageProfile | str) -> UsageProfile:
@@ -1153,14 +1168,7 @@ def _as_profile(usage: UsageProfile | str) -> UsageProfile:
 
 
 def _estimate(acc: _Acc, usage: UsageProfile) -> Estimate:
-    low = sorted(
-        {
-            c.price_keys[0]
-            for i in acc.items
-            for c in i.components
-            if c.confidence in ("unverified", "low", "medium-low") and c.price_keys
-        }
-    )
+    low = sorted(acc.low_confidence_keys)
     notes = list(acc.notes)
     if low:
         notes.append("low-confidence price rows used: " + ", ".join(low))
@@ -1207,7 +1215,7 @@ def _add_stack(
     nested_loader: Callable[[str], Mapping[str, Any] | None] | None,
 ) -> None:
     acc.stacks.append(StackEstimate(stack, book.region, book.version, book.prices_as_of, profile.name))
-    _price_template(_Ctx(stack, template, book, profile, nested_loader), acc)
+    _price_template(_Ctx(stack, template, book, profile, nested_loader, acc.low_confidence_keys), acc)
 
 
 def estimate_templates(
