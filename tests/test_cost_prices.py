@@ -249,3 +249,22 @@ def test_a_row_without_source_or_with_an_unknown_confidence_is_rejected() -> Non
         parse_price_file(doc)
     assert "prices.a.source" in str(err.value)
     assert "prices.b.confidence='sure'" in str(err.value)
+
+
+def test_refresh_script_queries_keys_the_price_files_use() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "refresh_prices", Path(__file__).parent.parent / "scripts" / "refresh_prices.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # boto3 is imported only when it runs
+    known = set().union(*(load_prices(r).prices for r in REGIONS))
+    assert set(module.SIMPLE) <= known
+    rule = module._rule_for("rds.postgres.db.t4g.medium.multi_az.hour")
+    assert rule == (
+        "AmazonRDS",
+        "Multi-AZUsage:db.t4g.medium",
+        {"databaseEngine": "PostgreSQL", "deploymentOption": "Multi-AZ", "instanceType": "db.t4g.medium"},
+    )
