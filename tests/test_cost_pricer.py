@@ -438,3 +438,29 @@ def test_yaml_templates_with_short_form_tags(tmp_path: Any) -> None:
     }
     est = estimate_template(template, usage="fixed")
     assert est.total_monthly_usd == pytest.approx((p("vpc.nat_gateway.hour") + p("vpc.public_ipv4.hour")) * H)
+
+
+def test_custom_usage_from_a_mapping_rejects_unknown_fields() -> None:
+    profile = UsageProfile.from_mapping({"base": "low", "nat_gb": 42})
+    assert profile.nat_gb == 42 and profile.requests == UsageProfile.named("low").requests
+    with pytest.raises(ValidationError) as err:
+        UsageProfile.from_mapping({"nat_gigabytes": 1})
+    assert "['nat_gigabytes']: unknown usage field(s)" in str(err.value)
+
+
+def test_service_scaled_to_zero_costs_nothing_and_says_why() -> None:
+    est = estimate_template(
+        tpl(Td=task_def(), Svc=fargate_service(LaunchType="FARGATE", DesiredCount=0)), usage="fixed"
+    )
+    assert est.item("Svc").monthly_usd == 0
+    assert "0 tasks: nothing runs" in est.item("Svc").basis
+    assert est.unpriced == ()
+
+
+def test_ec2_launch_type_is_billed_as_instances() -> None:
+    est = estimate_template(
+        tpl(Td=task_def(), Svc=fargate_service(LaunchType="EC2", DesiredCount=2)), usage="fixed"
+    )
+    assert [(n.logical_id, n.reason) for n in est.no_charge if n.logical_id == "Svc"] == [
+        ("Svc", "EC2 capacity: billed as the EC2 instances that run the tasks")
+    ]

@@ -482,6 +482,8 @@ def _ecs_service(ctx: _Ctx, lid: str, props: Mapping[str, Any]) -> _Line | NoCha
     arch_name = "ARM64" if arch == "arm64" else "x86"
     conf = min((vp.confidence, gp.confidence), key=_conf_rank)
     od, spot = split
+    if not n:
+        line.notes.append("0 tasks: nothing runs")
     h = ctx.hours
 
     if od:
