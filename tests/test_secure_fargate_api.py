@@ -583,3 +583,25 @@ def test_opt_ins_stay_compliant(options: Built) -> None:
     assert compliance_findings(options.stack) == []
     subnets = props(options, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Subnets"]
     assert all("Isolated" in s["Ref"] for s in subnets)  # no private subnets: the internal ALB sits here
+
+
+@pytest.mark.parametrize(
+    "variant", ["deletion_protection_off", "given_vpc", "public_certificate_no_redirect"]
+)
+def test_named_opt_outs_and_a_given_vpc_stay_compliant(variant: str) -> None:
+    from cdk_casemgmt.testing import compliance_findings
+    from tests.helpers import egress_vpc
+
+    stack = new_test_stack()
+    kwargs: dict[str, Any] = {
+        "deletion_protection_off": {"deletion_protection": False},
+        "given_vpc": {"vpc": egress_vpc(stack) if variant == "given_vpc" else None},
+        "public_certificate_no_redirect": {
+            "ingress": ApiIngress.PUBLIC,
+            "certificate": certificate(stack),
+            "redirect_http": False,
+        },
+    }[variant]
+    api = SecureFargateApi(stack, "Api", image=APP_DIR, **kwargs)
+    assert template_of(stack)["Resources"]
+    assert compliance_findings(api) == []

@@ -533,11 +533,12 @@ class SecureFargateApi(Construct):
             deletion_protection=deletion_protection,
         )
         if not deletion_protection:
-            acknowledge(
-                self.load_balancer,
-                "NIST.800.53.R5-ELBDeletionProtectionEnabled",
-                "Opted out with deletion_protection=False (e.g. a short-lived environment).",
-            )
+            for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+                acknowledge(
+                    self.load_balancer,
+                    f"{pack}-ELBDeletionProtectionEnabled",
+                    "Opted out with deletion_protection=False (e.g. a short-lived environment).",
+                )
         self.access_log_bucket = s3.Bucket(
             self,
             "AccessLogs",
@@ -709,7 +710,7 @@ class SecureFargateApi(Construct):
             raise ValidationError(
                 self.node.path,
                 [
-                    f"ingress={ApiIngress.PUBLIC!r}: a public load balancer cannot be reached only from "
+                    "ingress=ApiIngress.PUBLIC: a public load balancer cannot be reached only from "
                     "CloudFront's VPC origin. Fix: create the SecureFargateApi with "
                     "ingress=ApiIngress.PRIVATE (the default) before passing it to CdnFrontend(api=...)"
                 ],
