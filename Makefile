@@ -46,7 +46,8 @@ lint: $(STAMP) ## ruff + mypy --strict on src/
 unit: $(STAMP) ## the pytest suite alone
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
-test: lint unit ## everything CI runs
+test: $(STAMP) ## everything CI runs: lint and type-check beside the test suite (both cores)
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint unit
 
 bench: $(STAMP) ## print synth timings
 	$(BIN)/python benchmarks/synth.py

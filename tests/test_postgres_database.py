@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from aws_cdk.assertions import Match, Template
 
-from cdk_casemgmt import PostgresDatabase, ServerlessV2Capacity, ValidationError
+from cdk_casemgmt import PostgresDatabase, ServerlessV2Capacity, ValidationError, acknowledgements
 from cdk_casemgmt.testing import (
     cfn_lint,
     compliance_findings,
@@ -90,14 +90,29 @@ def test_cfn_lint_is_clean(built: Built, variant: str) -> None:
     assert cfn_lint(built.templates[variant], config_file=CFN_LINT_CONFIG) == []
 
 
-def test_only_structural_acknowledgements_at_default_props(default: dict[str, Any]) -> None:
-    # The one acknowledgement at default props: AWS Backup's snapshot names (docs/security.md).
-    acked = {
-        logical_id
-        for logical_id, resource in default["Resources"].items()
-        if "Acknowledg" in str(resource.get("Metadata", {}))
-    }
-    assert len(acked) <= 1
+def _ours(built: Built, variant: str) -> list[tuple[str, str]]:
+    db = built.dbs[variant]
+    return [
+        (a.rule_id, a.path.removeprefix(db.node.path + "/"))
+        for a in acknowledgements(db)
+        if not a.rule_id.startswith("CloudFormation-Validate::")  # aws-cdk-lib's own, on its constructs
+    ]
+
+
+def test_default_props_acknowledge_only_the_structural_backup_wildcard(built: Built) -> None:
+    assert _ours(built, "default") == [
+        (
+            "AwsSolutions-IAM5[Resource::arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-*]",
+            "BackupPolicy",
+        )
+    ]
+
+
+def test_opt_outs_are_acknowledged_on_the_instance_naming_the_prop(built: Built) -> None:
+    acked = [a for a in acknowledgements(built.dbs["dev"]) if "/Db/Instance" in a.path]
+    rules = {a.rule_id for a in acked}
+    assert {"AwsSolutions-RDS3", "PCI.DSS.321-RDSMultiAZSupport", "HIPAA.Security-RDSInBackupPlan"} <= rules
+    assert all("multi_az=False" in a.reason or "aws_backup=False" in a.reason for a in acked)
 
 
 # --- engine and sizing ------------------------------------------------------------------------

@@ -418,7 +418,7 @@ class PostgresDatabase(Construct):
     def allow_from(self, peer: ec2.IConnectable, description: str | None = None) -> None:
         """Open the database port (or the proxy's) to ``peer``'s security groups, and nothing else."""
         self.connections.allow_default_port_from(
-            peer, description or f"{peer.connections.security_groups[0].node.path} to the database"
+            peer, description or "allowed by PostgresDatabase.allow_from"
         )
 
     def grant_connect(self, grantee: iam.IGrantable, db_user: str | None = None) -> iam.Grant:
