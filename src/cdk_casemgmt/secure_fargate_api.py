@@ -208,8 +208,8 @@ class SecureFargateApi(Construct):
     ``migration_container``, ``load_balancer``, ``load_balancer_security_group``, ``listener``,
     ``redirect_listener``, ``target_group``, ``security_group`` (the tasks'), ``log_group``, ``web_acl``,
     ``alarms``, ``deployment_alarms``, ``dashboard``, ``alarm_topic``, ``url``, ``ingress``,
-    ``certificate``, ``listener_port``, ``encryption_key``, ``access_log_bucket``, ``task_role``,
-    ``execution_role``, ``scaling``.
+    ``certificate``, ``domain_name``, ``listener_port``, ``encryption_key``, ``access_log_bucket``,
+    ``task_role``, ``execution_role``, ``scaling``.
     """
 
     def __init__(
@@ -661,6 +661,7 @@ class SecureFargateApi(Construct):
                     route53_targets.LoadBalancerTarget(self.load_balancer)
                 ),
             )
+        self.domain_name: str | None = domain_name
         scheme = "https" if self.listener_port == 443 else "http"
         self.url = f"{scheme}://{domain_name or self.load_balancer.load_balancer_dns_name}"
 
