@@ -606,3 +606,24 @@ def test_named_opt_outs_and_a_given_vpc_stay_compliant(variant: str) -> None:
     api = SecureFargateApi(stack, "Api", image=APP_DIR, **kwargs)
     assert template_of(stack)["Resources"]
     assert compliance_findings(api) == []
+
+
+def test_build_output_and_dependencies_stay_out_of_the_image_hash(tmp_path: Path) -> None:
+    """cdk.out, node_modules and .venv next to the Dockerfile change neither the image nor its hash."""
+    import shutil
+
+    def image_hash(directory: Path) -> str:
+        app = new_test_app()
+        stack = new_test_stack(app)
+        SecureFargateApi(stack, "Api", image=str(directory))
+        manifest = json.loads((Path(app.synth().directory) / "Test.assets.json").read_text())
+        return next(iter(manifest["dockerImages"]))  # type: ignore[no-any-return]
+
+    clean = tmp_path / "clean"
+    shutil.copytree(APP_DIR, clean)
+    noisy = tmp_path / "noisy"
+    shutil.copytree(APP_DIR, noisy)
+    for junk in ("cdk.out/manifest.json", "node_modules/x/index.js", ".venv/bin/python"):
+        (noisy / junk).parent.mkdir(parents=True, exist_ok=True)
+        (noisy / junk).write_text("junk")
+    assert image_hash(clean) == image_hash(noisy)
