@@ -87,16 +87,6 @@ def test_default_security_group_is_closed(private: Built) -> None:
     assert private.resources("Custom::VpcRestrictDefaultSG")
 
 
-@pytest.mark.parametrize(("profile", "count"), [(NatGateways.ONE, 1), (NatGateways.PER_AZ, 2)])
-def test_nat_profile_sets_the_number_of_nat_gateways(profile: NatGateways, count: int) -> None:
-    from cdk_casemgmt.network import SecureVpc
-
-    stack = new_test_stack()
-    SecureVpc(stack, "Net", nat_gateways=profile)
-    nats = [r for r in template_of(stack)["Resources"].values() if r["Type"] == "AWS::EC2::NatGateway"]
-    assert len(nats) == count
-
-
 def test_no_nat_runs_tasks_in_public_subnets_with_public_ips_reachable_only_from_the_alb(
     options: Built,
 ) -> None:
