@@ -4,12 +4,16 @@
 temporary directory) and exits. ``ours`` is SecureFargateApi + PostgresDatabase; ``patterns`` is
 ApplicationLoadBalancedFargateService + DatabaseInstance with their defaults, the same image and a
 connection between them. ``--packs`` registers the four compliance packs (only ``ours`` passes them).
+``--warm N`` times N synths in one warmed-up process (the construct's own cost, without the ~10 s of
+Python, jsii and Node start-up that dominate a whole-process run).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from aws_cdk import App, Environment, Stack
@@ -48,12 +52,13 @@ def patterns(stack: Stack) -> None:
     db.secret.grant_read(service.task_definition.task_role)
 
 
-def main() -> None:
-    which, packs = sys.argv[1], "--packs" in sys.argv
-    with tempfile.TemporaryDirectory() as outdir:
-        # Both apps get the feature flags `cdk init` writes for aws-cdk-lib 2.275 (as a new project would).
-        from cdk_casemgmt.testing import feature_flags
+def synth_once(which: str, packs: bool) -> float:
+    """Build and synthesize one fresh app; return the seconds it took."""
+    # Both apps get the feature flags `cdk init` writes for aws-cdk-lib 2.275 (as a new project would).
+    from cdk_casemgmt.testing import feature_flags
 
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as outdir:
         app = App(outdir=outdir, context=dict(feature_flags()))
         stack = Stack(app, "Bench", env=ENV)
         {"ours": ours, "patterns": patterns}[which](stack)
@@ -62,6 +67,18 @@ def main() -> None:
 
             add_compliance_checks(app)
         app.synth()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    """``--warm N``: after one warm-up synth, time N more in the same process and print them as JSON."""
+    which, packs = sys.argv[1], "--packs" in sys.argv
+    if "--warm" in sys.argv:
+        runs = int(sys.argv[sys.argv.index("--warm") + 1])
+        synth_once(which, packs)
+        print(json.dumps([synth_once(which, packs) for _ in range(runs)]))
+    else:
+        synth_once(which, packs)
 
 
 if __name__ == "__main__":

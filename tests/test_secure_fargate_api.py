@@ -87,16 +87,6 @@ def test_default_security_group_is_closed(private: Built) -> None:
     assert private.resources("Custom::VpcRestrictDefaultSG")
 
 
-@pytest.mark.parametrize(("profile", "count"), [(NatGateways.ONE, 1), (NatGateways.PER_AZ, 2)])
-def test_nat_profile_sets_the_number_of_nat_gateways(profile: NatGateways, count: int) -> None:
-    from cdk_casemgmt.network import SecureVpc
-
-    stack = new_test_stack()
-    SecureVpc(stack, "Net", nat_gateways=profile)
-    nats = [r for r in template_of(stack)["Resources"].values() if r["Type"] == "AWS::EC2::NatGateway"]
-    assert len(nats) == count
-
-
 def test_no_nat_runs_tasks_in_public_subnets_with_public_ips_reachable_only_from_the_alb(
     options: Built,
 ) -> None:
@@ -229,6 +219,7 @@ def test_public_mode_is_internet_facing_https_with_tls13_and_a_redirect(public: 
         "StatusCode": "HTTP_301",
     }
     assert public.api.url == "https://app.example.com"
+    assert public.api.domain_name == "app.example.com"  # CdnFrontend's name for the HTTPS VPC origin
     assert public.resources("AWS::CertificateManager::Certificate")
     assert public.resources("AWS::Route53::RecordSet")
 
@@ -583,3 +574,46 @@ def test_opt_ins_stay_compliant(options: Built) -> None:
     assert compliance_findings(options.stack) == []
     subnets = props(options, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Subnets"]
     assert all("Isolated" in s["Ref"] for s in subnets)  # no private subnets: the internal ALB sits here
+
+
+@pytest.mark.parametrize(
+    "variant", ["deletion_protection_off", "given_vpc", "public_certificate_no_redirect"]
+)
+def test_named_opt_outs_and_a_given_vpc_stay_compliant(variant: str) -> None:
+    from cdk_casemgmt.testing import compliance_findings
+    from tests.helpers import egress_vpc
+
+    stack = new_test_stack()
+    kwargs: dict[str, Any] = {
+        "deletion_protection_off": {"deletion_protection": False},
+        "given_vpc": {"vpc": egress_vpc(stack) if variant == "given_vpc" else None},
+        "public_certificate_no_redirect": {
+            "ingress": ApiIngress.PUBLIC,
+            "certificate": certificate(stack),
+            "redirect_http": False,
+        },
+    }[variant]
+    api = SecureFargateApi(stack, "Api", image=APP_DIR, **kwargs)
+    assert template_of(stack)["Resources"]
+    assert compliance_findings(api) == []
+
+
+def test_build_output_and_dependencies_stay_out_of_the_image_hash(tmp_path: Path) -> None:
+    """cdk.out, node_modules and .venv next to the Dockerfile change neither the image nor its hash."""
+    import shutil
+
+    def image_hash(directory: Path) -> str:
+        app = new_test_app()
+        stack = new_test_stack(app)
+        SecureFargateApi(stack, "Api", image=str(directory))
+        manifest = json.loads((Path(app.synth().directory) / "Test.assets.json").read_text())
+        return next(iter(manifest["dockerImages"]))  # type: ignore[no-any-return]
+
+    clean = tmp_path / "clean"
+    shutil.copytree(APP_DIR, clean)
+    noisy = tmp_path / "noisy"
+    shutil.copytree(APP_DIR, noisy)
+    for junk in ("cdk.out/manifest.json", "node_modules/x/index.js", ".venv/bin/python"):
+        (noisy / junk).parent.mkdir(parents=True, exist_ok=True)
+        (noisy / junk).write_text("junk")
+    assert image_hash(clean) == image_hash(noisy)

@@ -9,6 +9,7 @@ import pytest
 from cdk_casemgmt.secure_fargate_api import ApiIngress
 from cdk_casemgmt.testing import cfn_lint, compliance_findings, logical_ids, masked_template
 from tests._fargate_support import Built, build, validation_findings
+from tests.conftest import CFN_LINT_CONFIG
 
 CONFIGS = [(mode, db) for mode in ApiIngress for db in (False, True)]
 IDS = [f"{mode.value}{'-db' if db else ''}" for mode, db in CONFIGS]
@@ -30,7 +31,7 @@ def test_no_cloudformation_validation_findings(built: Built) -> None:
 
 
 def test_cfn_lint_clean(built: Built) -> None:
-    assert cfn_lint(built.stack, config_file=".cfnlintrc.yaml") == []
+    assert cfn_lint(built.stack, config_file=CFN_LINT_CONFIG) == []
 
 
 @pytest.mark.parametrize("mode", list(ApiIngress), ids=[m.value for m in ApiIngress])

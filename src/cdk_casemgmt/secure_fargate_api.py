@@ -208,8 +208,8 @@ class SecureFargateApi(Construct):
     ``migration_container``, ``load_balancer``, ``load_balancer_security_group``, ``listener``,
     ``redirect_listener``, ``target_group``, ``security_group`` (the tasks'), ``log_group``, ``web_acl``,
     ``alarms``, ``deployment_alarms``, ``dashboard``, ``alarm_topic``, ``url``, ``ingress``,
-    ``certificate``, ``listener_port``, ``encryption_key``, ``access_log_bucket``, ``task_role``,
-    ``execution_role``, ``scaling``.
+    ``certificate``, ``domain_name``, ``listener_port``, ``encryption_key``, ``access_log_bucket``,
+    ``task_role``, ``execution_role``, ``scaling``.
     """
 
     def __init__(
@@ -533,11 +533,12 @@ class SecureFargateApi(Construct):
             deletion_protection=deletion_protection,
         )
         if not deletion_protection:
-            acknowledge(
-                self.load_balancer,
-                "NIST.800.53.R5-ELBDeletionProtectionEnabled",
-                "Opted out with deletion_protection=False (e.g. a short-lived environment).",
-            )
+            for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+                acknowledge(
+                    self.load_balancer,
+                    f"{pack}-ELBDeletionProtectionEnabled",
+                    "Opted out with deletion_protection=False (e.g. a short-lived environment).",
+                )
         self.access_log_bucket = s3.Bucket(
             self,
             "AccessLogs",
@@ -660,6 +661,7 @@ class SecureFargateApi(Construct):
                     route53_targets.LoadBalancerTarget(self.load_balancer)
                 ),
             )
+        self.domain_name: str | None = domain_name
         scheme = "https" if self.listener_port == 443 else "http"
         self.url = f"{scheme}://{domain_name or self.load_balancer.load_balancer_dns_name}"
 
@@ -709,7 +711,7 @@ class SecureFargateApi(Construct):
             raise ValidationError(
                 self.node.path,
                 [
-                    f"ingress={ApiIngress.PUBLIC!r}: a public load balancer cannot be reached only from "
+                    "ingress=ApiIngress.PUBLIC: a public load balancer cannot be reached only from "
                     "CloudFront's VPC origin. Fix: create the SecureFargateApi with "
                     "ingress=ApiIngress.PRIVATE (the default) before passing it to CdnFrontend(api=...)"
                 ],
