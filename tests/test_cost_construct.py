@@ -264,3 +264,22 @@ def test_the_table_is_printed_at_synth(capsys: pytest.CaptureFixture[str], tmp_p
         and "Printed/K" in err
         and "1 customer-managed key × $1/key-month" in err
     )
+
+
+def test_a_pricing_failure_at_synth_is_reported_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cdk_casemgmt.cost import construct
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise KeyError("boom")
+
+    app = App(outdir=str(tmp_path), context=dict(feature_flags()))
+    stack = new_test_stack(app, "Broken")
+    kms.Key(stack, "K", enable_key_rotation=True)
+    CostEstimate(stack, "Cost", print_table=False)
+    monkeypatch.setattr(construct, "_add_stack", broken)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = (tmp_path / "validation-report.json").read_text()
+    assert "CostEstimate could not price the templates: KeyError" in report

@@ -329,6 +329,31 @@ class _CostPlugin:
         return ["CostEstimate"]
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        try:
+            return self._validate(context)
+        except Exception as err:  # a bug here must name itself, not surface as an opaque jsii error
+            return PolicyValidationPluginReport(
+                success=False,
+                violations=[
+                    PolicyViolation(
+                        rule_name="CostEstimate-Failed",
+                        description="CostEstimate could not price the templates: "
+                        f"{type(err).__name__}: {err}",
+                        fix="report it to cdk-casemgmt; remove the CostEstimate to synthesize meanwhile",
+                        violating_resources=[
+                            PolicyViolatingResource(
+                                resource_logical_id=self._report.stage.node.path or "App",
+                                template_path=str(context.template_paths[0])
+                                if context.template_paths
+                                else "",
+                                locations=["."],
+                            )
+                        ],
+                    )
+                ],
+            )
+
+    def _validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         violations: list[PolicyViolation] = []
         estimates: list[Estimate] = []
         for entry in self._report.entries:
