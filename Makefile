@@ -51,6 +51,7 @@ test: $(STAMP) ## everything CI runs: lint and type-check beside the test suite 
 
 bench: $(STAMP) ## print synth timings
 	$(BIN)/python benchmarks/synth.py
+	$(BIN)/python benchmarks/cost.py
 
 docs: $(STAMP) ## build the mkdocs site into site/
 	$(BIN)/mkdocs build --strict

@@ -12,6 +12,7 @@ from cdk_casemgmt.compliance import (
     add_compliance_checks,
     compliance_findings,
 )
+from cdk_casemgmt.cost import CostEstimate, UsageProfile
 from cdk_casemgmt.csp import ContentSecurityPolicy
 from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.network import NatGateways, SecureVpc
@@ -23,12 +24,14 @@ __all__ = [
     "ApiIngress",
     "CdnFrontend",
     "ContentSecurityPolicy",
+    "CostEstimate",
     "Finding",
     "NatGateways",
     "PostgresDatabase",
     "SecureFargateApi",
     "SecureVpc",
     "ServerlessV2Capacity",
+    "UsageProfile",
     "ValidationError",
     "acknowledge",
     "acknowledgements",

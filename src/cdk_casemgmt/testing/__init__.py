@@ -29,14 +29,17 @@ from aws_cdk import App, Environment, Stack, Stage
 from aws_cdk.assertions import Template
 
 from cdk_casemgmt.compliance import Finding, compliance_findings
+from cdk_casemgmt.cost.assertions import assert_monthly_cost_below, cost_estimate_of
 
 __all__ = [
     "STATEFUL_RESOURCE_TYPES",
     "TEST_ACCOUNT",
     "TEST_REGION",
     "Finding",
+    "assert_monthly_cost_below",
     "cfn_lint",
     "compliance_findings",
+    "cost_estimate_of",
     "feature_flags",
     "logical_ids",
     "masked_template",
