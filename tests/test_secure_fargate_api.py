@@ -617,3 +617,24 @@ def test_build_output_and_dependencies_stay_out_of_the_image_hash(tmp_path: Path
         (noisy / junk).parent.mkdir(parents=True, exist_ok=True)
         (noisy / junk).write_text("junk")
     assert image_hash(clean) == image_hash(noisy)
+
+
+def test_task_subnets_place_tasks_for_example_in_isolated_subnets() -> None:
+    """A VPC without NAT that reaches AWS APIs through endpoints: tasks in isolated subnets, no public IP."""
+    from aws_cdk import aws_ec2 as ec2
+
+    from tests.helpers import isolated_vpc
+
+    stack = new_test_stack()
+    vpc = isolated_vpc(stack)
+    SecureFargateApi(
+        stack,
+        "Api",
+        image=APP_DIR,
+        vpc=vpc,
+        task_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+    )
+    service = next(r for r in template_of(stack)["Resources"].values() if r["Type"] == "AWS::ECS::Service")
+    network = service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network["AssignPublicIp"] == "DISABLED"
+    assert all("isolated" in s["Ref"] for s in network["Subnets"])

@@ -160,6 +160,8 @@ class SecureFargateApi(Construct):
         :default: NatGateways.ONE
     :param cluster: an existing ECS cluster (its VPC is used; Container Insights and, with ECS Exec,
         exec logging are then the cluster owner's job). :default: - a new cluster with Container Insights
+    :param task_subnets: where the tasks run (public subnets get public IPs), e.g. isolated subnets with
+        VPC endpoints. :default: - private subnets with egress, else public subnets with public IPs
     :param ingress: who can reach the ALB. :default: ApiIngress.PRIVATE
     :param certificate: ACM certificate for the HTTPS listener. :default: - one is created and
         DNS-validated when ``domain_name`` and ``hosted_zone`` are given; else none (HTTP listener)
@@ -229,6 +231,7 @@ class SecureFargateApi(Construct):
         vpc: ec2.IVpc | None = None,
         nat_gateways: NatGateways = NatGateways.ONE,
         cluster: ecs.ICluster | None = None,
+        task_subnets: ec2.SubnetSelection | None = None,
         ingress: ApiIngress = ApiIngress.PRIVATE,
         certificate: acm.ICertificate | None = None,
         domain_name: str | None = None,
@@ -342,7 +345,15 @@ class SecureFargateApi(Construct):
         self._private_ingress_cidr = private_ingress_cidr or (
             self.network.cidr if self.network is not None else self.vpc.vpc_cidr_block
         )
-        tasks_in_public_subnets = not self.vpc.private_subnets
+        if task_subnets is None:
+            tasks_in_public_subnets = not self.vpc.private_subnets
+            task_subnets = ec2.SubnetSelection(
+                subnet_type=ec2.SubnetType.PUBLIC
+                if tasks_in_public_subnets
+                else ec2.SubnetType.PRIVATE_WITH_EGRESS
+            )
+        else:
+            tasks_in_public_subnets = task_subnets.subnet_type == ec2.SubnetType.PUBLIC
         self.exec_log_group: logs.LogGroup | None = None
         if enable_execute_command:
             self.exec_log_group = logs.LogGroup(
@@ -485,11 +496,7 @@ class SecureFargateApi(Construct):
             cluster=self.cluster,
             task_definition=self.task_definition,
             security_groups=[self.security_group],
-            vpc_subnets=ec2.SubnetSelection(
-                subnet_type=ec2.SubnetType.PUBLIC
-                if tasks_in_public_subnets
-                else ec2.SubnetType.PRIVATE_WITH_EGRESS
-            ),
+            vpc_subnets=task_subnets,
             assign_public_ip=tasks_in_public_subnets,
             platform_version=ecs.FargatePlatformVersion.LATEST,
             min_healthy_percent=100,
