@@ -229,6 +229,7 @@ def test_public_mode_is_internet_facing_https_with_tls13_and_a_redirect(public: 
         "StatusCode": "HTTP_301",
     }
     assert public.api.url == "https://app.example.com"
+    assert public.api.domain_name == "app.example.com"  # CdnFrontend's HTTPS VPC origin connects to it
     assert public.resources("AWS::CertificateManager::Certificate")
     assert public.resources("AWS::Route53::RecordSet")
 

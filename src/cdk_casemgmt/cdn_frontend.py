@@ -91,6 +91,11 @@ class CdnApiOrigin(Protocol):
     @property
     def certificate(self) -> acm.ICertificate | None: ...
 
+    @property
+    def domain_name(self) -> str | None:
+        """The API's own DNS name, covered by ``certificate``: CloudFront connects to it over HTTPS."""
+        ...
+
     def enable_cloudfront_ingress(self) -> None: ...
 
 
@@ -1072,14 +1077,9 @@ def _arn_region(arn: str) -> str | None:
 
 
 def _api_host_name(api: CdnApiOrigin) -> str | None:
-    """The API's own DNS name: ``api.domain_name``, else the host of a literal ``api.url``."""
-    name = getattr(api, "domain_name", None)
-    if isinstance(name, str) and name:
-        return name
-    url = getattr(api, "url", None)
-    if isinstance(url, str) and "://" in url and not Token.is_unresolved(url):
-        return url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
-    return None
+    """The API's own DNS name (``api.domain_name``), or ``None`` when it has none."""
+    name = getattr(api, "domain_name", None)  # an object missing it is reported, not an AttributeError
+    return name if isinstance(name, str) and name else None
 
 
 def _nag_resource(stack: Stack, arn: str) -> str | None:

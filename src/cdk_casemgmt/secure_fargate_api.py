@@ -207,7 +207,7 @@ class SecureFargateApi(Construct):
     Attributes: ``vpc``, ``cluster``, ``service``, ``task_definition``, ``container``,
     ``migration_container``, ``load_balancer``, ``load_balancer_security_group``, ``listener``,
     ``redirect_listener``, ``target_group``, ``security_group`` (the tasks'), ``log_group``, ``web_acl``,
-    ``alarms``, ``deployment_alarms``, ``dashboard``, ``alarm_topic``, ``url``, ``ingress``,
+    ``alarms``, ``deployment_alarms``, ``dashboard``, ``alarm_topic``, ``url``, ``domain_name``, ``ingress``,
     ``certificate``, ``listener_port``, ``encryption_key``, ``access_log_bucket``, ``task_role``,
     ``execution_role``, ``scaling``.
     """
@@ -662,6 +662,9 @@ class SecureFargateApi(Construct):
             )
         scheme = "https" if self.listener_port == 443 else "http"
         self.url = f"{scheme}://{domain_name or self.load_balancer.load_balancer_dns_name}"
+        self.domain_name: str | None = domain_name
+        """The API's own DNS name (``domain_name`` as given), or ``None``. CdnFrontend's HTTPS VPC origin
+        connects to it, so the name the certificate covers is what CloudFront checks."""
 
         # ---------------------------------------------------------------- WAF
         self.web_acl, self.web_acl_log_group = self._web_acl(waf_rate_limit, log_retention, removal_policy)
