@@ -16,6 +16,7 @@ from aws_cdk.assertions import Match, Template
 from cdk_casemgmt.cdn_frontend import CdnFrontend
 from cdk_casemgmt.compliance import acknowledgements
 from cdk_casemgmt.errors import ValidationError
+from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 from cdk_casemgmt.testing import (
     cfn_lint,
     compliance_findings,
@@ -26,10 +27,10 @@ from cdk_casemgmt.testing import (
     synth_findings,
     template_of,
 )
-from tests.cdn_api_stand_in import ApiIngress, ApiStandIn
 from tests.conftest import CFN_LINT_CONFIG
 
 SITE = Path(__file__).parent / "fixtures" / "site"
+APP_DIR = Path(__file__).parent / "fixtures" / "app"  # SecureFargateApi's test image
 ACCOUNT = "111111111111"
 CERT_ARN = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -91,10 +92,10 @@ def europe() -> Built:
 
 @pytest.fixture(scope="module")
 def with_api() -> Built:
-    """us-east-1 with an API (stand-in for SecureFargateApi) and no API certificate."""
+    """us-east-1 with a SecureFargateApi at default props (private ingress, no certificate)."""
     app = new_test_app()
     stack = new_test_stack(app, "Web")
-    api = ApiStandIn(stack, "Api")
+    api = SecureFargateApi(stack, "Api", image=str(APP_DIR))
     cdn = CdnFrontend(stack, "Cdn", site_dir=SITE, api=api)
     built = Built(app, stack, cdn)
     built.api = api  # type: ignore[attr-defined]
@@ -135,10 +136,7 @@ def test_no_unacknowledged_findings_in_another_region(europe: Built) -> None:
 
 
 def test_no_unacknowledged_findings_with_api(with_api: Built) -> None:
-    # The stand-in's own VPC and ALB findings belong to SecureFargateApi's issue; CdnFrontend's
-    # part (everything under Web/Cdn) must be clean.
-    ours = [str(f) for f in compliance_findings(with_api.app) if f.path.startswith("Web/Cdn/")]
-    assert ours == []
+    assert [str(f) for f in compliance_findings(with_api.app)] == []
     assert [str(f) for f in synth_findings(with_api.app)] == []
 
 
@@ -472,7 +470,7 @@ def test_api_reached_through_a_vpc_origin_over_http_without_certificate(with_api
 
 def test_api_is_switched_to_cloudfront_ingress(with_api: Built) -> None:
     assert with_api.api.ingress is ApiIngress.CLOUDFRONT  # type: ignore[attr-defined]
-    sg = with_api.stack.get_logical_id(with_api.api.security_group.node.default_child)  # type: ignore[attr-defined]
+    sg = with_api.stack.get_logical_id(with_api.api.load_balancer_security_group.node.default_child)  # type: ignore[attr-defined]
     rules = [
         r["Properties"]
         for r in resources(with_api.template, "AWS::EC2::SecurityGroupIngress").values()
@@ -486,7 +484,14 @@ def test_api_with_certificate_is_reached_over_https() -> None:
     app = new_test_app()
     stack = new_test_stack(app, "Web")
     cert = acm.Certificate.from_certificate_arn(stack, "ApiCert", CERT_ARN)
-    api = ApiStandIn(stack, "Api", certificate=cert, domain_name="api.internal.example.com")
+    api = SecureFargateApi(
+        stack,
+        "Api",
+        image=str(APP_DIR),
+        certificate=cert,
+        domain_name="api.example.com",
+        hosted_zone=zone(stack),
+    )
     CdnFrontend(stack, "Cdn", site_dir=SITE, api=api)
     vpc_origin = Template.from_stack(stack).find_resources("AWS::CloudFront::VpcOrigin")
     (config,) = [v["Properties"]["VpcOriginEndpointConfig"] for v in vpc_origin.values()]
@@ -494,14 +499,14 @@ def test_api_with_certificate_is_reached_over_https() -> None:
     assert config["OriginSSLProtocols"] == ["TLSv1.2"]
     origin = only(Template.from_stack(stack).to_json(), "AWS::CloudFront::Distribution")
     (vpc,) = [o for o in origin["DistributionConfig"]["Origins"] if "VpcOriginConfig" in o]
-    assert vpc["DomainName"] == "api.internal.example.com"  # what the certificate covers
+    assert vpc["DomainName"] == "api.example.com" == api.domain_name  # what the certificate covers
 
 
 def test_api_certificate_without_domain_name_is_rejected() -> None:
     app = new_test_app()
     stack = new_test_stack(app, "Web")
     cert = acm.Certificate.from_certificate_arn(stack, "ApiCert", CERT_ARN)
-    message = _error(stack=stack, api=ApiStandIn(stack, "Api", certificate=cert))
+    message = _error(stack=stack, api=SecureFargateApi(stack, "Api", image=str(APP_DIR), certificate=cert))
     assert "has a certificate but no domain name" in message and "give the API domain_name=" in message
 
 
@@ -762,7 +767,14 @@ def test_replication_destination_in_another_account() -> None:
 def test_public_api_is_rejected_with_the_fix() -> None:
     app = new_test_app()
     stack = new_test_stack(app, "Web")
-    api = ApiStandIn(stack, "Api", ingress=ApiIngress.PUBLIC)
+    api = SecureFargateApi(
+        stack,
+        "Api",
+        image=str(APP_DIR),
+        ingress=ApiIngress.PUBLIC,
+        domain_name="api.example.com",
+        hosted_zone=zone(stack),
+    )
     message = _error(stack=stack, api=api)
     assert "(ingress=public)" in message
     assert "create the API with its default private ingress" in message
