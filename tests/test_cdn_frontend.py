@@ -14,7 +14,9 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk.assertions import Match, Template
 
 from cdk_casemgmt.cdn_frontend import CdnFrontend
+from cdk_casemgmt.compliance import acknowledgements
 from cdk_casemgmt.errors import ValidationError
+from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 from cdk_casemgmt.testing import (
     cfn_lint,
     compliance_findings,
@@ -25,10 +27,10 @@ from cdk_casemgmt.testing import (
     synth_findings,
     template_of,
 )
-from tests.cdn_api_stand_in import ApiIngress, ApiStandIn
 from tests.conftest import CFN_LINT_CONFIG
 
 SITE = Path(__file__).parent / "fixtures" / "site"
+APP_DIR = Path(__file__).parent / "fixtures" / "app"  # SecureFargateApi's test image
 ACCOUNT = "111111111111"
 CERT_ARN = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -90,13 +92,35 @@ def europe() -> Built:
 
 @pytest.fixture(scope="module")
 def with_api() -> Built:
-    """us-east-1 with an API (stand-in for SecureFargateApi) and no API certificate."""
+    """us-east-1 with a SecureFargateApi at default props (private ingress, no certificate)."""
     app = new_test_app()
     stack = new_test_stack(app, "Web")
-    api = ApiStandIn(stack, "Api")
+    api = SecureFargateApi(stack, "Api", image=str(APP_DIR))
     cdn = CdnFrontend(stack, "Cdn", site_dir=SITE, api=api)
     built = Built(app, stack, cdn)
     built.api = api  # type: ignore[attr-defined]
+    return built
+
+
+@pytest.fixture(scope="module")
+def replicated() -> Built:
+    """us-east-1, site bucket replicated to a KMS-encrypted bucket in a us-west-2 stack."""
+    from aws_cdk import PhysicalName
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+
+    app = new_test_app()
+    replica = Stack(app, "Replica", env=Environment(account=ACCOUNT, region="us-west-2"))
+    destination = s3.Bucket(
+        replica,
+        "Replica",
+        bucket_name=PhysicalName.GENERATE_IF_NEEDED,  # referenced from another region
+        encryption_key=kms.Key(replica, "Key", enable_key_rotation=True),
+        versioned=True,
+    )
+    stack = new_test_stack(app, "Web")
+    built = Built(app, stack, CdnFrontend(stack, "Cdn", site_dir=SITE, replication_destination=destination))
+    built.destination = destination  # type: ignore[attr-defined]
     return built
 
 
@@ -112,10 +136,7 @@ def test_no_unacknowledged_findings_in_another_region(europe: Built) -> None:
 
 
 def test_no_unacknowledged_findings_with_api(with_api: Built) -> None:
-    # The stand-in's own VPC and ALB findings belong to SecureFargateApi's issue; CdnFrontend's
-    # part (everything under Web/Cdn) must be clean.
-    ours = [str(f) for f in compliance_findings(with_api.app) if f.path.startswith("Web/Cdn/")]
-    assert ours == []
+    assert [str(f) for f in compliance_findings(with_api.app)] == []
     assert [str(f) for f in synth_findings(with_api.app)] == []
 
 
@@ -243,6 +264,89 @@ def test_log_bucket_has_the_ownership_cloudfront_logging_needs(plain: Built) -> 
     }
 
 
+def test_replication_is_off_by_default_and_acknowledged_naming_the_prop(plain: Built) -> None:
+    bucket_id = plain.stack.get_logical_id(plain.cdn.bucket.node.default_child)  # type: ignore[arg-type]
+    assert "ReplicationConfiguration" not in plain.template["Resources"][bucket_id]["Properties"]
+    acks = [a for a in acknowledgements(plain.cdn) if a.rule_id.endswith("-S3BucketReplicationEnabled")]
+    on_site = [a for a in acks if a.path == "Web/Cdn/Bucket"]
+    assert sorted(a.rule_id.split("-")[0] for a in on_site) == [
+        "HIPAA.Security",
+        "NIST.800.53.R5",
+        "PCI.DSS.321",
+    ]
+    assert all("replication_destination" in a.reason for a in on_site)
+    assert {a.path for a in acks} == {"Web/Cdn/Bucket", "Web/Cdn/LogBucket"}  # the log bucket: structural
+
+
+def test_replication_destination_replicates_kms_encrypted_site_files(replicated: Built) -> None:
+    stack, cdn = replicated.stack, replicated.cdn
+    bucket = replicated.template["Resources"][stack.get_logical_id(_cfn(cdn.bucket))]["Properties"]
+    assert cdn.replication_role is not None and cdn.replication_policy is not None
+    config = bucket["ReplicationConfiguration"]
+    assert config["Role"] == {"Fn::GetAtt": [stack.get_logical_id(_cfn(cdn.replication_role)), "Arn"]}
+    (rule,) = config["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert rule["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
+    assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    destination = rule["Destination"]
+    # The generated physical name of the us-west-2 bucket (a cross-region ARN needs one).
+    assert destination["Bucket"].startswith("arn:aws:s3:::replicareplica")
+    assert (
+        destination["EncryptionConfiguration"]["ReplicaKmsKeyID"]["Fn::GetStackOutput"]["Region"]
+        == "us-west-2"
+    )
+    # The destination stack deploys first (the weak reference to its key adds the dependency).
+    assert replicated.destination.stack in stack.dependencies  # type: ignore[attr-defined]
+
+
+def test_replication_brings_no_finding(replicated: Built) -> None:
+    assert [str(f) for f in compliance_findings(replicated.stack)] == []
+    assert [str(f) for f in synth_findings(replicated.app)] == []
+    acks = acknowledgements(replicated.cdn)
+    assert [a for a in acks if a.path == "Web/Cdn/Bucket" and "Replication" in a.rule_id] == []
+
+
+def test_replication_role_has_one_managed_policy_with_exact_actions(replicated: Built) -> None:
+    stack, cdn = replicated.stack, replicated.cdn
+    assert cdn.replication_policy is not None and cdn.replication_role is not None
+    role = replicated.template["Resources"][stack.get_logical_id(_cfn(cdn.replication_role))]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert "Policies" not in role and resources(replicated.template, "AWS::IAM::Policy") == {}
+    policy = replicated.template["Resources"][stack.get_logical_id(_cfn(cdn.replication_policy))][
+        "Properties"
+    ]
+    assert policy["Roles"] == [{"Ref": stack.get_logical_id(_cfn(cdn.replication_role))}]
+    actions = sorted(
+        a
+        for s in policy["PolicyDocument"]["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    )
+    assert actions == sorted(
+        [
+            "s3:GetReplicationConfiguration",
+            "s3:ListBucket",
+            "s3:GetObjectVersionForReplication",
+            "s3:GetObjectVersionAcl",
+            "s3:GetObjectVersionTagging",
+            "s3:ReplicateObject",
+            "s3:ReplicateDelete",
+            "s3:ReplicateTags",
+            "kms:Decrypt",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+        ]
+    )
+    # Only the two object-level wildcards replication needs are acknowledged, on this policy.
+    iam5 = sorted(a.rule_id for a in acknowledgements(cdn) if a.path == "Web/Cdn/ReplicationPolicy")
+    assert len(iam5) == 2 and all(
+        r.startswith("AwsSolutions-IAM5[Resource::") and r.endswith("/*]") for r in iam5
+    )
+
+
+def test_cfn_lint_clean_with_replication(replicated: Built) -> None:
+    assert cfn_lint(replicated.stack, config_file=CFN_LINT_CONFIG) == []
+
+
 # --- content --------------------------------------------------------------------------------------
 def _deployments(built: Built) -> list[dict[str, Any]]:
     found = resources(built.template, "Custom::CDKBucketDeployment")
@@ -366,7 +470,7 @@ def test_api_reached_through_a_vpc_origin_over_http_without_certificate(with_api
 
 def test_api_is_switched_to_cloudfront_ingress(with_api: Built) -> None:
     assert with_api.api.ingress is ApiIngress.CLOUDFRONT  # type: ignore[attr-defined]
-    sg = with_api.stack.get_logical_id(with_api.api.security_group.node.default_child)  # type: ignore[attr-defined]
+    sg = with_api.stack.get_logical_id(with_api.api.load_balancer_security_group.node.default_child)  # type: ignore[attr-defined]
     rules = [
         r["Properties"]
         for r in resources(with_api.template, "AWS::EC2::SecurityGroupIngress").values()
@@ -380,7 +484,14 @@ def test_api_with_certificate_is_reached_over_https() -> None:
     app = new_test_app()
     stack = new_test_stack(app, "Web")
     cert = acm.Certificate.from_certificate_arn(stack, "ApiCert", CERT_ARN)
-    api = ApiStandIn(stack, "Api", certificate=cert, domain_name="api.internal.example.com")
+    api = SecureFargateApi(
+        stack,
+        "Api",
+        image=str(APP_DIR),
+        certificate=cert,
+        domain_name="api.example.com",
+        hosted_zone=zone(stack),
+    )
     CdnFrontend(stack, "Cdn", site_dir=SITE, api=api)
     vpc_origin = Template.from_stack(stack).find_resources("AWS::CloudFront::VpcOrigin")
     (config,) = [v["Properties"]["VpcOriginEndpointConfig"] for v in vpc_origin.values()]
@@ -388,14 +499,14 @@ def test_api_with_certificate_is_reached_over_https() -> None:
     assert config["OriginSSLProtocols"] == ["TLSv1.2"]
     origin = only(Template.from_stack(stack).to_json(), "AWS::CloudFront::Distribution")
     (vpc,) = [o for o in origin["DistributionConfig"]["Origins"] if "VpcOriginConfig" in o]
-    assert vpc["DomainName"] == "api.internal.example.com"  # what the certificate covers
+    assert vpc["DomainName"] == "api.example.com" == api.domain_name  # what the certificate covers
 
 
 def test_api_certificate_without_domain_name_is_rejected() -> None:
     app = new_test_app()
     stack = new_test_stack(app, "Web")
     cert = acm.Certificate.from_certificate_arn(stack, "ApiCert", CERT_ARN)
-    message = _error(stack=stack, api=ApiStandIn(stack, "Api", certificate=cert))
+    message = _error(stack=stack, api=SecureFargateApi(stack, "Api", image=str(APP_DIR), certificate=cert))
     assert "has a certificate but no domain name" in message and "give the API domain_name=" in message
 
 
@@ -622,10 +733,48 @@ def test_invalid_csp_source_in_builder() -> None:
         ContentSecurityPolicy.for_single_page_app(connect_origins=["'self"])
 
 
+def test_replication_destination_without_kms_key() -> None:
+    from aws_cdk import aws_s3 as s3
+
+    app = new_test_app()
+    stack = new_test_stack(app, "Web")
+    destination = s3.Bucket.from_bucket_arn(stack, "Replica", "arn:aws:s3:::site-replica")
+    message = _error(stack=stack, replication_destination=destination)
+    assert "replication_destination='Web/Replica': has no encryption_key" in message
+    assert "Fix: create the bucket with encryption_key=" in message
+
+
+def test_replication_destination_in_another_account() -> None:
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+
+    app = new_test_app()
+    stack = new_test_stack(app, "Web")
+    destination = s3.Bucket.from_bucket_attributes(
+        stack,
+        "Replica",
+        bucket_arn="arn:aws:s3:::site-replica",
+        account="222222222222",
+        encryption_key=kms.Key.from_key_arn(
+            stack, "Key", "arn:aws:kms:us-west-2:222222222222:key/11111111-2222-3333-4444-555555555555"
+        ),
+    )
+    message = _error(stack=stack, replication_destination=destination)
+    assert "is in account 222222222222, not 111111111111" in message
+    assert "Fix: replicate to a bucket of this account" in message
+
+
 def test_public_api_is_rejected_with_the_fix() -> None:
     app = new_test_app()
     stack = new_test_stack(app, "Web")
-    api = ApiStandIn(stack, "Api", ingress=ApiIngress.PUBLIC)
+    api = SecureFargateApi(
+        stack,
+        "Api",
+        image=str(APP_DIR),
+        ingress=ApiIngress.PUBLIC,
+        domain_name="api.example.com",
+        hosted_zone=zone(stack),
+    )
     message = _error(stack=stack, api=api)
     assert "(ingress=public)" in message
     assert "create the API with its default private ingress" in message
@@ -680,3 +829,7 @@ def test_logical_ids_are_frozen(plain: Built) -> None:
         "CdnLogBucket75337C09": "AWS::S3::Bucket",
         "CdnWafLogs41DD910D": "AWS::Logs::LogGroup",
     }
+
+
+def _cfn(construct: Any) -> Any:
+    return construct.node.default_child

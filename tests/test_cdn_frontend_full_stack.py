@@ -1,8 +1,4 @@
-"""CdnFrontend + SecureFargateApi + PostgresDatabase in eu-west-1: the issue's "done when" stack.
-
-Skipped until SecureFargateApi (its own branch) is on main; then it runs as is. The API tests in
-test_cdn_frontend.py use a stand-in (tests/cdn_api_stand_in.py) built to the same contract.
-"""
+"""CdnFrontend + SecureFargateApi + PostgresDatabase in eu-west-1: the issue's "done when" stack."""
 
 from __future__ import annotations
 
@@ -13,10 +9,9 @@ from aws_cdk import App, Environment, Stack
 
 from cdk_casemgmt.cdn_frontend import CdnFrontend
 from cdk_casemgmt.postgres_database import PostgresDatabase
+from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 from cdk_casemgmt.testing import cfn_lint, compliance_findings, new_test_app, synth_findings, template_of
 from tests.conftest import CFN_LINT_CONFIG
-
-api_module = pytest.importorskip("cdk_casemgmt.secure_fargate_api", reason="SecureFargateApi not merged yet")
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 APP_DIR = Path(__file__).parent / "fixtures" / "app"  # SecureFargateApi's test image
@@ -26,10 +21,10 @@ APP_DIR = Path(__file__).parent / "fixtures" / "app"  # SecureFargateApi's test 
 def full() -> tuple[App, Stack, CdnFrontend]:
     app = new_test_app()
     stack = Stack(app, "CaseMgmt", env=Environment(account="111111111111", region="eu-west-1"))
-    api = api_module.SecureFargateApi(stack, "Api", image=str(APP_DIR))
+    api = SecureFargateApi(stack, "Api", image=str(APP_DIR))
     api.connect(PostgresDatabase(stack, "Db", vpc=api.vpc))
     cdn = CdnFrontend(stack, "Web", site_dir=SITE, api=api)
-    assert api.ingress is api_module.ApiIngress.CLOUDFRONT
+    assert api.ingress is ApiIngress.CLOUDFRONT
     return app, stack, cdn
 
 

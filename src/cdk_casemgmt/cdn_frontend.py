@@ -91,6 +91,11 @@ class CdnApiOrigin(Protocol):
     @property
     def certificate(self) -> acm.ICertificate | None: ...
 
+    @property
+    def domain_name(self) -> str | None:
+        """The API's own DNS name, covered by ``certificate``: CloudFront connects to it over HTTPS."""
+        ...
+
     def enable_cloudfront_ingress(self) -> None: ...
 
 
@@ -128,6 +133,12 @@ class CdnFrontend(Construct):
     :param error_rate_threshold_percent: 5xx error rate that raises the alarm. :default: 5
     :param origin_latency_threshold: p90 origin latency that raises the alarm. :default: 3 seconds
     :param noncurrent_version_expiration: how long replaced site files are kept. :default: 90 days
+    :param replication_destination: a versioned bucket with a KMS key (``encryption_key``), typically
+        in another region, that receives a copy of every site file through S3 replication (costs
+        replica storage, replication requests and inter-region transfer). Create it in a stack of
+        that region with ``bucket_name=PhysicalName.GENERATE_IF_NEEDED``, or import it with
+        ``Bucket.from_bucket_attributes(bucket_arn=..., encryption_key=...)``; same account only.
+        :default: - no replication (acknowledged on the site bucket: a redeploy restores its content)
     :param access_log_retention: how long CloudFront and S3 access logs are kept. :default: 365 days
     :param waf_log_retention: how long WAF logs are kept. :default: one year
     :param removal_policy: for the site bucket, log bucket and log groups. :default: RETAIN
@@ -156,6 +167,7 @@ class CdnFrontend(Construct):
         error_rate_threshold_percent: float = 5,
         origin_latency_threshold: Duration | None = None,
         noncurrent_version_expiration: Duration | None = None,
+        replication_destination: s3.IBucket | None = None,
         access_log_retention: Duration | None = None,
         waf_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
@@ -181,6 +193,7 @@ class CdnFrontend(Construct):
             waf_rate_limit=waf_rate_limit,
             alarm_topic=alarm_topic,
             error_rate_threshold_percent=error_rate_threshold_percent,
+            replication_destination=replication_destination,
         )
         csp = content_security_policy
         if csp is None and not problems:
@@ -221,6 +234,32 @@ class CdnFrontend(Construct):
             removal_policy=removal_policy,
         )
         """Access logs: CloudFront's (``cloudfront/``) and the site bucket's S3 server access logs."""
+        self.replication_role: iam.Role | None = None
+        """The role S3 replication assumes (only with ``replication_destination``)."""
+        self.replication_policy: iam.ManagedPolicy | None = None
+        """The replication role's one customer-managed policy (no inline policy, no wildcard action)."""
+        replication_rules: list[s3.ReplicationRule] | None = None
+        if replication_destination is not None:
+            # Given to the bucket, so aws-cdk-lib adds no grants of its own (an inline policy with
+            # kms:ReEncrypt*/GenerateDataKey*); ReplicationPolicy below holds exact actions.
+            self.replication_role = iam.Role(
+                self,
+                "ReplicationRole",
+                assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
+                description="S3 replication of the site bucket to replication_destination",
+            )
+            replication_rules = [
+                s3.ReplicationRule(
+                    destination=replication_destination,
+                    # Site files are SSE-KMS: S3 skips them unless asked, and re-encrypts replicas
+                    # with a key of the destination's region.
+                    sse_kms_encrypted_objects=True,
+                    kms_key=replication_destination.encryption_key,
+                    # The replica mirrors the live site: files pruned by a deploy are pruned there too
+                    # (as delete markers; older versions stay under the destination's lifecycle).
+                    delete_marker_replication=True,
+                )
+            ]
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -239,9 +278,13 @@ class CdnFrontend(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
+            replication_role=self.replication_role,
+            replication_rules=replication_rules,
             removal_policy=removal_policy,
         )
         """The private site bucket, reachable only by this distribution (Origin Access Control)."""
+        if replication_destination is not None and self.replication_role is not None:
+            self.replication_policy = self._replication_policy(self.replication_role, replication_destination)
 
         # --- certificate and web ACL (us-east-1) -------------------------------------------------
         if domain_name and certificate is None and hosted_zone is not None:
@@ -380,7 +423,7 @@ class CdnFrontend(Construct):
                 "geo_restriction is not set: a case-management app serves its users wherever they are; "
                 "pass geo_restriction=GeoRestriction.allowlist(...) to limit countries (opt-out by prop).",
             )
-        self._acknowledge_buckets()
+        self._acknowledge_buckets(replicated=replication_destination is not None)
 
         self.domain_name: str = domain_name or self.distribution.distribution_domain_name
         """The name viewers use: ``domain_name`` or the distribution's ``*.cloudfront.net`` name."""
@@ -421,6 +464,7 @@ class CdnFrontend(Construct):
         waf_rate_limit: int,
         alarm_topic: sns.ITopic | None,
         error_rate_threshold_percent: float,
+        replication_destination: s3.IBucket | None,
     ) -> None:
         if Token.is_unresolved(stack.region):
             problems.add(
@@ -556,6 +600,32 @@ class CdnFrontend(Construct):
                     f"is in {topic_region}; CloudFront's metrics, and so its alarms, are in "
                     f"{CLOUDFRONT_REGION}, and an alarm can only notify a topic in its own region",
                     f"pass a topic in {CLOUDFRONT_REGION}, or none and CdnFrontend creates one",
+                )
+
+        if replication_destination is not None:
+            destination = replication_destination.node.path
+            if replication_destination.encryption_key is None:
+                problems.add(
+                    "replication_destination",
+                    destination,
+                    "has no encryption_key: the site files are SSE-KMS, and S3 replicates them only "
+                    "when it can re-encrypt the replicas with a KMS key of the destination's region",
+                    "create the bucket with encryption_key=kms.Key(...) in its region, or import it with "
+                    "Bucket.from_bucket_attributes(bucket_arn=..., encryption_key=kms.Key.from_key_arn(...))",
+                )
+            account = replication_destination.env.account
+            if (
+                not Token.is_unresolved(account)
+                and not Token.is_unresolved(stack.account)
+                and account != stack.account
+            ):
+                problems.add(
+                    "replication_destination",
+                    destination,
+                    f"is in account {account}, not {stack.account}: cross-account replication also needs "
+                    "the destination's bucket and key policies to admit the replication role",
+                    "replicate to a bucket of this account (in another region), or set up cross-account "
+                    "replication on the bucket yourself",
                 )
 
     def _key(self, scope: Construct) -> kms.Key:
@@ -793,14 +863,58 @@ class CdnFrontend(Construct):
         self._acknowledge_deployment_handler()
         self.node.add_validation(_OwnHandler(self, role))
 
-    def _acknowledge_buckets(self) -> None:
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
-            acknowledge(
-                self.bucket,
-                f"{pack}-S3BucketReplicationEnabled",
-                "The site bucket holds only the build of site_dir, which every deploy copies again; "
-                "a replica would add cost and no recovery that redeploying does not give (structural).",
+    def _replication_policy(self, role: iam.Role, destination: s3.IBucket) -> iam.ManagedPolicy:
+        """Exactly what S3 replication of SSE-KMS objects needs, in one customer-managed policy."""
+        stack = Stack.of(self)
+        statements = [
+            iam.PolicyStatement(
+                actions=["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+            ),
+            iam.PolicyStatement(
+                actions=[
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                ],
+                resources=[self.bucket.arn_for_objects("*")],
+            ),
+            iam.PolicyStatement(
+                actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                resources=[destination.arn_for_objects("*")],
+            ),
+            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[self._key(self).key_arn]),
+        ]
+        if destination.encryption_key is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["kms:Encrypt", "kms:GenerateDataKey"],
+                    resources=[destination.encryption_key.key_arn],
+                )
             )
+        policy = iam.ManagedPolicy(self, "ReplicationPolicy", statements=statements, roles=[role])
+        why = (
+            "S3 replication copies every version of every site file, whatever its key, so the role "
+            "must read any object of the site bucket and write any object of replication_destination; "
+            "the actions are the replication ones only."
+        )
+        source = f"<{stack.get_logical_id(_cfn(self.bucket))}.Arn>/*"
+        for resource in (source, _nag_resource(stack, destination.arn_for_objects("*"))):
+            if resource is not None:
+                acknowledge(policy, f"AwsSolutions-IAM5[Resource::{resource}]", why)
+        return policy
+
+    def _acknowledge_buckets(self, *, replicated: bool) -> None:
+        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
+            if not replicated:
+                acknowledge(
+                    self.bucket,
+                    f"{pack}-S3BucketReplicationEnabled",
+                    "replication_destination is not set: the site bucket holds only the build of "
+                    "site_dir, which every deploy copies again, so a replica costs storage and transfer "
+                    "for a recovery a redeploy also gives; pass replication_destination=<bucket in "
+                    "another region> to replicate (opt-out by prop).",
+                )
             acknowledge(
                 self.log_bucket,
                 f"{pack}-S3BucketReplicationEnabled",
@@ -963,14 +1077,39 @@ def _arn_region(arn: str) -> str | None:
 
 
 def _api_host_name(api: CdnApiOrigin) -> str | None:
-    """The API's own DNS name: ``api.domain_name``, else the host of a literal ``api.url``."""
-    name = getattr(api, "domain_name", None)
-    if isinstance(name, str) and name:
-        return name
-    url = getattr(api, "url", None)
-    if isinstance(url, str) and "://" in url and not Token.is_unresolved(url):
-        return url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
-    return None
+    """The API's own DNS name (``api.domain_name``), or ``None`` when it has none."""
+    name = getattr(api, "domain_name", None)  # an object missing it is reported, not an AttributeError
+    return name if isinstance(name, str) and name else None
+
+
+def _nag_resource(stack: Stack, arn: str) -> str | None:
+    """``arn`` as cdk-nag prints it in a granular rule id (``<LogicalId.Arn>/*``), or ``None``.
+
+    ``None`` when the value cannot be resolved yet (CDK reports a cross-environment reference without
+    a physical name at synth) or holds an intrinsic cdk-nag prints in a way not known here.
+    """
+    try:
+        resolved = stack.resolve(arn)
+    except RuntimeError:
+        return None
+
+    def flat(value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and len(value) == 1:
+            ((fn, args),) = value.items()
+            if fn == "Ref":
+                return f"<{args}>"
+            if fn == "Fn::GetAtt":
+                return f"<{args[0]}.{args[1]}>"
+            if fn == "Fn::Join":
+                return str(args[0]).join(flat(part) for part in args[1])
+        raise ValueError(value)
+
+    try:
+        return flat(resolved)
+    except ValueError:
+        return None
 
 
 def _in_zone(domain_name: str, zone_name: str) -> bool:

@@ -668,9 +668,11 @@ class SecureFargateApi(Construct):
                     route53_targets.LoadBalancerTarget(self.load_balancer)
                 ),
             )
-        self.domain_name: str | None = domain_name
         scheme = "https" if self.listener_port == 443 else "http"
         self.url = f"{scheme}://{domain_name or self.load_balancer.load_balancer_dns_name}"
+        self.domain_name: str | None = domain_name
+        """The API's own DNS name (``domain_name`` as given), or ``None``. CdnFrontend's HTTPS VPC origin
+        connects to it, so the name the certificate covers is what CloudFront checks."""
 
         # ---------------------------------------------------------------- WAF
         self.web_acl, self.web_acl_log_group = self._web_acl(waf_rate_limit, log_retention, removal_policy)
