@@ -44,10 +44,12 @@ lint: $(STAMP) ## ruff + mypy --strict on src/
 	$(BIN)/mypy
 
 unit: $(STAMP) ## the pytest suite alone
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	set -o pipefail; $(BIN)/pytest -n $(PYTEST_WORKERS) -q 2>&1 | tee $(VENV)/pytest-last.log
 
 test: $(STAMP) ## everything CI runs: lint and type-check beside the test suite (both cores)
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint unit
+	@# lint may finish after pytest: repeat pytest's summary so it is the closing line
+	@tail -n 1 $(VENV)/pytest-last.log
 
 bench: $(STAMP) ## print synth timings
 	$(BIN)/python benchmarks/synth.py
