@@ -57,6 +57,7 @@ from constructs import Construct, IValidation
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.csp import ContentSecurityPolicy, source_problem
 from cdk_casemgmt.errors import Problems, ValidationError
+from cdk_casemgmt.network import allow_logs_service
 
 __all__ = ["CLOUDFRONT_REGION", "CdnApiOrigin", "CdnFrontend"]
 
@@ -640,30 +641,8 @@ class CdnFrontend(Construct):
                 description=f"cdk-casemgmt CdnFrontend {self.node.path}",
                 removal_policy=RemovalPolicy.RETAIN,
             )
-            # CloudWatch Logs (log groups encrypted with this key) and CloudWatch alarms (topic).
-            key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                    actions=[
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    resources=["*"],
-                    conditions={
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                                service="logs",
-                                resource="log-group",
-                                resource_name="*",
-                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                            )
-                        }
-                    },
-                )
-            )
+            # CloudWatch Logs: log groups encrypted with this key.
+            allow_logs_service(key)
             self._keys[stack.node.path] = key
         return key
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aws_cdk import ArnFormat, Duration, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_backup as backup
@@ -24,6 +24,7 @@ from cdk_casemgmt import _defaults
 from cdk_casemgmt._defaults import DATABASE
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.errors import Problems
+from cdk_casemgmt.network import allow_logs_service
 
 __all__ = ["PostgresDatabase", "ServerlessV2Capacity"]
 
@@ -155,7 +156,7 @@ class PostgresDatabase(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         # Exported logs and the alarm topic are encrypted with the key too.
-        self.kms_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com"))
+        allow_logs_service(self.kms_key)
         self.kms_key.grant(
             iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
         )
@@ -205,7 +206,25 @@ class PostgresDatabase(Construct):
         credentials = rds.Credentials.from_generated_secret(
             master_username, encryption_key=self.kms_key, exclude_characters=_EXCLUDED_PASSWORD_CHARACTERS
         )
-        removal = removal_policy
+        # What the instance and the Aurora cluster share: one place for the security settings.
+        shared: dict[str, Any] = {
+            "vpc": vpc,
+            "vpc_subnets": subnets,
+            "security_groups": [self.security_group],
+            "port": port,
+            "credentials": credentials,
+            "storage_encrypted": True,
+            "storage_encryption_key": self.kms_key,
+            "cloudwatch_logs_exports": log_types,
+            "monitoring_interval": DATABASE.monitoring_interval,
+            "monitoring_role": self.monitoring_role,
+            "copy_tags_to_snapshot": True,
+            "delete_automated_backups": False,
+            "deletion_protection": deletion_protection,
+            "removal_policy": removal_policy,
+            "iam_authentication": True,
+            "engine_lifecycle_support": rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
+        }
 
         if serverless_v2 is None:
             engine = rds.DatabaseInstanceEngine.postgres(version=engine_version)
@@ -222,36 +241,21 @@ class PostgresDatabase(Construct):
                 engine=engine,
                 instance_identifier=identifier,
                 instance_type=ec2.InstanceType(instance_class.removeprefix("db.")),
-                vpc=vpc,
-                vpc_subnets=subnets,
-                security_groups=[self.security_group],
-                port=port,
                 database_name=database_name,
-                credentials=credentials,
                 multi_az=multi_az,
                 storage_type=rds.StorageType.GP3,
                 allocated_storage=allocated_storage_gib,
                 max_allocated_storage=max_allocated_storage_gib,
-                storage_encrypted=True,
-                storage_encryption_key=self.kms_key,
-                parameter_group=self.parameter_group,
-                cloudwatch_logs_exports=log_types,
-                monitoring_interval=DATABASE.monitoring_interval,
-                monitoring_role=self.monitoring_role,
                 enable_performance_insights=True,
                 performance_insight_encryption_key=self.kms_key,
                 backup_retention=backup_retention,
-                copy_tags_to_snapshot=True,
-                delete_automated_backups=False,
-                deletion_protection=deletion_protection,
-                removal_policy=removal,
                 auto_minor_version_upgrade=True,
                 allow_major_version_upgrade=False,
                 publicly_accessible=False,
-                iam_authentication=True,
                 ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
-                engine_lifecycle_support=rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
                 apply_immediately=apply_immediately,
+                parameter_group=self.parameter_group,
+                **shared,
             )
             for group in self.log_groups.values():
                 instance.node.add_dependency(group)
@@ -290,25 +294,10 @@ class PostgresDatabase(Construct):
                 ),
                 serverless_v2_min_capacity=serverless_v2.min_acu,
                 serverless_v2_max_capacity=serverless_v2.max_acu,
-                vpc=vpc,
-                vpc_subnets=subnets,
-                security_groups=[self.security_group],
-                port=port,
                 default_database_name=database_name,
-                credentials=credentials,
-                storage_encrypted=True,
-                storage_encryption_key=self.kms_key,
-                parameter_group=self.parameter_group,
-                cloudwatch_logs_exports=log_types,
-                monitoring_interval=DATABASE.monitoring_interval,
-                monitoring_role=self.monitoring_role,
                 backup=rds.BackupProps(retention=backup_retention),
-                copy_tags_to_snapshot=True,
-                delete_automated_backups=False,
-                deletion_protection=deletion_protection,
-                removal_policy=removal,
-                iam_authentication=True,
-                engine_lifecycle_support=rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
+                parameter_group=self.parameter_group,
+                **shared,
             )
             for group in self.log_groups.values():
                 cluster.node.add_dependency(group)
