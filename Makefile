@@ -15,6 +15,7 @@ PIP_NOISE := is ignored: it is neither a file nor a directory
 export JSII_NODE := $(BIN)/node
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export PATH := $(BIN):$(PATH)
+export NO_MKDOCS_2_WARNING := 1
 
 INSTALL_REQS := -e '.[test,docs]'
 ifneq ($(wildcard examples/reference-api/pyproject.toml),)
