@@ -3,8 +3,9 @@ migrated once; every test runs inside a transaction that is rolled back (handler
 
 from __future__ import annotations
 
-import inspect
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -22,12 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 HERE = Path(__file__).parent
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if HERE in Path(str(item.fspath)).parents and inspect.iscoroutinefunction(getattr(item, "obj", None)):
-            item.add_marker(pytest.mark.anyio)
-
-
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
@@ -38,7 +33,7 @@ def _worker() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server_url() -> Iterator[str]:
     """A PostgreSQL server: DATABASE_URL's, or an embedded one owned by this worker."""
     external = os.environ.get("DATABASE_URL")
     if external:
@@ -46,9 +41,15 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     import pgserver
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
-    yield server.get_uri()
-    server.cleanup()
+    # Not under pytest's tmp dirs: those are 0700 and shared by workers, and as root pgserver runs
+    # PostgreSQL as an unprivileged user that must traverse the path.
+    data = Path(tempfile.mkdtemp(prefix=f"refapi-pg-{_worker()}-"))
+    server = pgserver.get_server(data, cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def database_url(server_url: str, name: str) -> str:

@@ -6,6 +6,9 @@ from typing import Any
 
 import httpx
 import jwt
+import pytest
+
+pytestmark = pytest.mark.anyio
 
 PROBLEM = "application/problem+json"
 

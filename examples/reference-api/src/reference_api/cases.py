@@ -17,6 +17,7 @@ from starlette.responses import Response
 from . import cursor as cursors
 from .access import forbidden, load_case, require_staff, require_supervisor, visible
 from .deps import DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
+from .jsonutil import dumps
 from .models import (
     Case,
     CaseCreate,
@@ -41,20 +42,25 @@ CaseId = Annotated[uuid.UUID, Path(description="Case id")]
 AUTH = (401, 403)
 
 
+def plain(row: Any) -> dict[str, Any]:
+    """A row as a dict with plain ``str`` keys (SQLAlchemy's are ``quoted_name``, which orjson refuses)."""
+    return {str(k): v for k, v in row.items()}
+
+
 def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(value), status_code=status, media_type=JSON, headers=headers)
+    return Response(dumps(value), status_code=status, media_type=JSON, headers=headers)
 
 
 def _case_response(
     row: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> tuple[bytes, Response]:
-    body = orjson.dumps(dict(row))
+    body = dumps(plain(row))
     hdrs = {"ETag": etag(row["version"]), **(headers or {})}
     return body, Response(body, status_code=status, media_type=JSON, headers=hdrs)
 
 
 def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = orjson.loads(orjson.dumps(values))
+    result: dict[str, Any] = orjson.loads(dumps(values))
     return result
 
 
@@ -165,8 +171,10 @@ async def list_cases(
     stmt = stmt.order_by(*order).limit(limit + 1)
 
     async with db.read() as conn:
-        rows = (await conn.execute(stmt)).mappings().all()
-    items = [dict(r) for r in rows[:limit]]
+        result = await conn.execute(stmt)
+        keys = [str(k) for k in result.keys()]  # noqa: SIM118  # plain str keys: orjson refuses str subclasses
+        rows = result.all()
+    items = [dict(zip(keys, r, strict=True)) for r in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = items[-1]
@@ -266,7 +274,7 @@ async def update_case(
                 await conn.execute(
                     cases.update()
                     .where(cases.c.id == case_id)
-                    .values(**changes, version=cases.c.version + 1, updated_at=func.now())
+                    .values(**changes, version=cases.c.version + 1, updated_at=func.clock_timestamp())
                     .returning(*CASE_COLUMNS)
                 )
             )
@@ -300,7 +308,7 @@ async def delete_case(case_id: CaseId, db: DbDep, p: PrincipalDep, if_match: IfM
         await conn.execute(
             cases.update()
             .where(cases.c.id == case_id)
-            .values(deleted_at=func.now(), version=cases.c.version + 1, updated_at=func.now())
+            .values(deleted_at=func.now(), version=cases.c.version + 1, updated_at=func.clock_timestamp())
         )
         await _history(conn, case_id, p.sub, "deleted", None, None)
     return Response(status_code=204)
@@ -328,7 +336,7 @@ async def restore_case(
                 await conn.execute(
                     cases.update()
                     .where(cases.c.id == case_id)
-                    .values(deleted_at=None, version=cases.c.version + 1, updated_at=func.now())
+                    .values(deleted_at=None, version=cases.c.version + 1, updated_at=func.clock_timestamp())
                     .returning(*CASE_COLUMNS)
                 )
             )
@@ -376,7 +384,7 @@ def _transition_route(action: str, allowed: frozenset[str], target: str, operati
                     await conn.execute(
                         cases.update()
                         .where(cases.c.id == case_id)
-                        .values(status=target, version=cases.c.version + 1, updated_at=func.now())
+                        .values(status=target, version=cases.c.version + 1, updated_at=func.clock_timestamp())
                         .returning(*CASE_COLUMNS)
                     )
                 )
@@ -432,7 +440,7 @@ async def list_history(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
             .mappings()
             .all()
         )
-    return _json([dict(r) for r in rows])
+    return _json([plain(r) for r in rows])
 
 
 # --- comments -----------------------------------------------------------------------------------
@@ -452,7 +460,7 @@ async def list_comments(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response
     async with db.read() as conn:
         await load_case(conn, p, case_id)
         rows = (await conn.execute(stmt.order_by(comments.c.created_at, comments.c.id))).mappings().all()
-    return _json([dict(r) for r in rows])
+    return _json([plain(r) for r in rows])
 
 
 @router.post(
@@ -484,7 +492,7 @@ async def create_comment(
         await _history(
             conn, case_id, p.sub, "commented", None, {"comment_id": row["id"], "internal": body.internal}
         )
-        data = orjson.dumps(dict(row))
+        data = dumps(plain(row))
         if idem:
             await idem.complete(conn, 201, data)
     return Response(data, status_code=201, media_type=JSON)
@@ -517,7 +525,7 @@ async def list_members(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
             .mappings()
             .all()
         )
-    return _json([dict(r) for r in rows])
+    return _json([plain(r) for r in rows])
 
 
 @router.put(
@@ -552,7 +560,7 @@ async def add_member(case_id: CaseId, user_id: MemberId, db: DbDep, p: Principal
             )
         else:
             await _history(conn, case_id, p.sub, "member.added", None, {"user_id": user_id})
-    return _json(dict(row))
+    return _json(plain(row))
 
 
 @router.delete(

@@ -24,7 +24,7 @@ from .schema import idempotency_keys, users
 bearer = HTTPBearer(auto_error=False, description="Cognito access token (or a development token)")
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 

@@ -40,7 +40,9 @@ ROLES = ("admin", "manager", "agent", "client")
 
 
 def _now() -> Column[object]:
-    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+    return Column(
+        "created_at", DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+    )
 
 
 # People known to the service: upserted from verified tokens, used for assignment checks and e-mail.
@@ -71,7 +73,7 @@ cases = Table(
     Column("tags", ARRAY(Text), nullable=False, server_default="{}"),
     Column("version", Integer, nullable=False, server_default="1"),
     _now(),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()),
     Column("deleted_at", DateTime(timezone=True)),
     Column(
         "search",
@@ -127,7 +129,7 @@ case_history = Table(
     Column("action", Text, nullable=False),
     Column("before", JSONB),
     Column("after", JSONB),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()),
     Index("ix_case_history_case_id_id", "case_id", "id"),
 )
 
@@ -161,7 +163,7 @@ outbox = Table(
     Column("subject", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()),
     Column("sent_at", DateTime(timezone=True)),
     Column("dead_at", DateTime(timezone=True)),
     Column("last_error", Text),

@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("email", sa.Text(), nullable=True),
         sa.Column("display_name", sa.Text(), nullable=True),
         sa.Column("role", sa.Text(), nullable=False),
-        sa.Column("created_at", _TS, server_default=sa.text("now()"), nullable=False),
+        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
         sa.CheckConstraint("role IN ('admin', 'manager', 'agent', 'client')", name=op.f("ck_users_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
     )
@@ -44,8 +44,8 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Text(), nullable=False),
         sa.Column("tags", postgresql.ARRAY(sa.Text()), server_default="{}", nullable=False),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
-        sa.Column("created_at", _TS, server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_at", _TS, server_default=sa.text("now()"), nullable=False),
+        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
+        sa.Column("updated_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
         sa.Column("deleted_at", _TS, nullable=True),
         sa.Column(
             "search",
@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.UUID(), nullable=False),
         sa.Column("user_id", sa.Text(), nullable=False),
         sa.Column("added_by", sa.Text(), nullable=False),
-        sa.Column("created_at", _TS, server_default=sa.text("now()"), nullable=False),
+        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_case_members_case_id_cases"), ondelete="CASCADE"
         ),
@@ -91,7 +91,7 @@ def upgrade() -> None:
         sa.Column("author_id", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("internal", sa.Boolean(), server_default="false", nullable=False),
-        sa.Column("created_at", _TS, server_default=sa.text("now()"), nullable=False),
+        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_comments_case_id_cases"), ondelete="CASCADE"
         ),
@@ -107,7 +107,7 @@ def upgrade() -> None:
         sa.Column("action", sa.Text(), nullable=False),
         sa.Column("before", postgresql.JSONB(), nullable=True),
         sa.Column("after", postgresql.JSONB(), nullable=True),
-        sa.Column("at", _TS, server_default=sa.text("now()"), nullable=False),
+        sa.Column("at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_case_history_case_id_cases"), ondelete="RESTRICT"
         ),
@@ -138,7 +138,7 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.LargeBinary(), nullable=True),
         sa.Column("response_headers", postgresql.JSONB(), nullable=True),
-        sa.Column("created_at", _TS, server_default=sa.text("now()"), nullable=False),
+        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
         sa.Column("completed_at", _TS, nullable=True),
         sa.PrimaryKeyConstraint("owner_id", "key", name=op.f("pk_idempotency_keys")),
     )
@@ -153,11 +153,11 @@ def upgrade() -> None:
         sa.Column("subject", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("next_attempt_at", _TS, server_default=sa.text("now()"), nullable=False),
+        sa.Column("next_attempt_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
         sa.Column("sent_at", _TS, nullable=True),
         sa.Column("dead_at", _TS, nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", _TS, server_default=sa.text("now()"), nullable=False),
+        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
     )
