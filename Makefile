@@ -19,7 +19,7 @@ ifneq ($(wildcard examples/reference-api/pyproject.toml),)
 INSTALL_REQS += -e 'examples/reference-api[test]'
 endif
 
-.PHONY: help install synth test lint typecheck unit bench docs clean
+.PHONY: help install synth test lint typecheck unit bench docs clean api
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -48,6 +48,9 @@ test: lint unit ## everything CI runs
 
 bench: $(STAMP) ## print synth timings
 	$(BIN)/python benchmarks/synth.py
+
+api: $(STAMP) ## reference API on 127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL), demo data, dev tokens
+	cd examples/reference-api && $(BIN)/python -m reference_api demo
 
 docs: $(STAMP) ## build the mkdocs site into site/
 	$(BIN)/mkdocs build --strict

@@ -21,6 +21,11 @@ from reference_api.settings import Settings
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 HERE = Path(__file__).parent
+# pgserver keeps its lock file under the user runtime dir; without XDG_RUNTIME_DIR platformdirs warns.
+if not os.environ.get("XDG_RUNTIME_DIR"):
+    _runtime = Path(tempfile.gettempdir()) / f"refapi-runtime-{os.getuid()}"
+    _runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(_runtime)
 
 
 @pytest.fixture(scope="session")

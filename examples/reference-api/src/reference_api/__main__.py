@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from . import logs
@@ -32,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("target", nargs="?", default="head")
     m.add_argument("--down", action="store_true", help="downgrade to TARGET instead")
     s = sub.add_parser("serve", help="run the API with uvicorn")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
     sub.add_parser("demo", help="embedded PostgreSQL + migrate + demo data + serve (make api)")
     args = parser.parse_args(argv)
 

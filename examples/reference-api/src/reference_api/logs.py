@@ -49,6 +49,8 @@ def configure(level: str = "INFO") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # replaced by RequestContextMiddleware
+    for chatty in ("alembic.runtime.plugins", "pgserver"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 class RequestContextMiddleware:
