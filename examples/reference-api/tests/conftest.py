@@ -170,3 +170,21 @@ def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
 
 def unique(prefix: str = "u") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+async def live(pg_server_url: str, settings_factory: Callable[..., Settings]) -> AsyncIterator[Any]:
+    """An app on a database of its own with real commits (each request its own transaction)."""
+    url = await create_database(pg_server_url, f"refapi_race_{_worker()}")
+    db = Database(settings_factory(url, db_pool_size=4))
+    await migrate(db)
+    app = create_app(db.settings, db=db)
+    yield app
+    await db.dispose()
+
+
+@pytest.fixture
+async def live_client(live: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=live, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from conftest import create_database
-from reference_api.app import create_app
 from reference_api.db import Database
-from reference_api.migrate import current_revision, migrate
+from reference_api.migrate import alembic_config, current_revision, migrate
 from reference_api.schema import metadata
 from reference_api.settings import Settings
 from sqlalchemy import text
 
 pytestmark = pytest.mark.anyio
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def _tables(db: Database) -> set[str]:
@@ -36,7 +37,7 @@ async def test_migrations_up_down_up_without_drift(
     try:
         # Two tasks starting at once: the advisory lock serializes them, both succeed.
         await asyncio.gather(migrate(db), migrate(db))
-        assert await current_revision(db) == "0001"
+        assert await current_revision(db) == HEAD
 
         async with db.read() as conn:
             diff = await conn.run_sync(
@@ -46,32 +47,19 @@ async def test_migrations_up_down_up_without_drift(
             )
         assert diff == []
 
+        assert HEAD == "0002"
+        # One step down and up again, then all the way down.
+        await migrate(db, "0001", "down")
+        assert "time_entries" not in await _tables(db)
+        await migrate(db)
         await migrate(db, "base", "down")
         assert await _tables(db) == {"alembic_version"}
         assert await current_revision(db) is None
         await migrate(db)
-        assert await current_revision(db) == "0001"
-        assert {"cases", "case_history", "outbox", "idempotency_keys"} <= await _tables(db)
+        assert await current_revision(db) == HEAD
+        assert {"cases", "case_history", "outbox", "idempotency_keys", "time_entries"} <= await _tables(db)
     finally:
         await db.dispose()
-
-
-@pytest.fixture(scope="module")
-async def live(pg_server_url: str, settings_factory: Callable[..., Settings]) -> AsyncIterator[Any]:
-    """An app on a database of its own with real commits (each request its own transaction)."""
-    url = await create_database(pg_server_url, f"refapi_race_{WORKER}")
-    db = Database(settings_factory(url, db_pool_size=4))
-    await migrate(db)
-    app = create_app(db.settings, db=db)
-    yield app
-    await db.dispose()
-
-
-@pytest.fixture
-async def live_client(live: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=live, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
 
 
 def _h(app: Any, sub: str, role: str, **extra: str) -> dict[str, str]:

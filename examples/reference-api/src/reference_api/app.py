@@ -20,6 +20,7 @@ from .logs import RequestContextMiddleware
 from .models import Health, Me
 from .problems import Problem, problem_response
 from .settings import Settings, get_settings
+from .time_entries import router as time_router
 
 JSON = "application/json"
 
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return Response(orjson.dumps(dev_issuer.jwks), media_type=JSON)
 
     app.include_router(cases_router)
+    app.include_router(time_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -133,3 +133,72 @@ class Me(BaseModel):
 
 class Health(BaseModel):
     status: str
+
+
+class TimeStatus(str, Enum):
+    draft = "draft"
+    submitted = "submitted"
+    approved = "approved"
+
+
+class TimeEntryCreate(Strict):
+    """A finished stretch of work logged by hand (a running timer is started with startTimer)."""
+
+    duration_s: int = Field(ge=1, le=86400)
+    started_at: dt.datetime | None = Field(default=None, description="Default: now minus the duration")
+    billable: bool = True
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class TimeEntryUpdate(Strict):
+    duration_s: int | None = Field(default=None, ge=1, le=86400)
+    started_at: dt.datetime | None = None
+    billable: bool | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class TimerStart(Strict):
+    billable: bool = True
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class TimeEntry(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    user_id: str
+    started_at: dt.datetime
+    duration_s: int | None = Field(description="null while the timer runs")
+    billable: bool
+    note: str
+    status: TimeStatus
+    approved_by: str | None
+    version: int
+    created_at: dt.datetime
+
+
+class UserTotal(BaseModel):
+    user_id: str
+    total_s: int
+    billable_s: int
+
+
+class CaseTimeTotals(BaseModel):
+    case_id: uuid.UUID
+    total_s: int
+    billable_s: int
+    approved_s: int
+    by_user: list[UserTotal]
+
+
+class TimesheetDay(BaseModel):
+    date: dt.date
+    total_s: int
+    billable_s: int
+
+
+class Timesheet(BaseModel):
+    user_id: str
+    week: str = Field(description="ISO week, e.g. 2026-W48")
+    days: list[TimesheetDay]
+    total_s: int
+    billable_s: int

@@ -174,3 +174,32 @@ outbox = Table(
         postgresql_where=text("sent_at IS NULL AND dead_at IS NULL"),
     ),
 )
+
+# Time entries: duration_s is NULL exactly while a timer runs; at most one running timer per user
+# (partial unique index); a trigger (migration 0002) refuses to change or delete an approved entry.
+time_entries = Table(
+    "time_entries",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()),
+    Column("duration_s", Integer),
+    Column("billable", Boolean, nullable=False, server_default="true"),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("status", Text, nullable=False, server_default="draft"),
+    Column("approved_by", Text),
+    Column("version", Integer, nullable=False, server_default="1"),
+    _now(),
+    CheckConstraint("status IN ('draft', 'submitted', 'approved')", name="status"),
+    CheckConstraint("duration_s IS NULL OR duration_s BETWEEN 0 AND 86400", name="duration"),
+    CheckConstraint("duration_s IS NOT NULL OR status = 'draft'", name="running_is_draft"),
+    Index("ix_time_entries_case_id", "case_id"),
+    Index("ix_time_entries_user_id_started_at", "user_id", "started_at"),
+    Index(
+        "uq_time_entries_running_timer",
+        "user_id",
+        unique=True,
+        postgresql_where=text("duration_s IS NULL"),
+    ),
+)
