@@ -50,6 +50,11 @@ def pg_server_url() -> Iterator[str]:
     # PostgreSQL as an unprivileged user that must traverse the path.
     data = Path(tempfile.mkdtemp(prefix=f"refapi-pg-{_worker()}-"))
     server = pgserver.get_server(data, cleanup_mode="stop")
+    # A throwaway server: durability buys nothing here and fsync dominates commit-heavy tests.
+    server.psql(
+        "ALTER SYSTEM SET fsync = off; ALTER SYSTEM SET synchronous_commit = off;"
+        " ALTER SYSTEM SET full_page_writes = off; SELECT pg_reload_conf();"
+    )
     try:
         yield server.get_uri()
     finally:
@@ -80,6 +85,7 @@ async def create_database(server_url: str, name: str) -> str:
 def settings_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Settings]:
     key = tmp_path_factory.mktemp("keys") / "dev-signing-key.pem"
     docs = tmp_path_factory.mktemp("documents")
+    mail = tmp_path_factory.mktemp("mail")
 
     def make(url: str, **overrides: Any) -> Settings:
         values: dict[str, Any] = {
@@ -87,6 +93,7 @@ def settings_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
             "database_url": url,
             "dev_key_path": str(key),
             "documents_dir": str(docs),
+            "mail_dir": str(mail),
             "cursor_secret": "test-cursor-secret-" + "x" * 20,
             **overrides,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,7 @@ from .models import Health, Me
 from .problems import Problem, problem_response
 from .settings import Settings, get_settings
 from .time_entries import router as time_router
+from .worker import build_mailer, run_worker
 
 JSON = "application/json"
 
@@ -34,9 +36,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         own_db = app.state.db is None
         if own_db:
             app.state.db = Database(settings)
+        stop = asyncio.Event()
+        worker = None
+        if settings.outbox_worker:
+            worker = asyncio.create_task(run_worker(app.state.db, build_mailer(settings), stop))
         try:
             yield
         finally:
+            stop.set()
+            if worker is not None:
+                await worker
             if own_db:
                 await app.state.db.dispose()
 

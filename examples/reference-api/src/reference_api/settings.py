@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     documents_bucket: str | None = None
     documents_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     mail_from: str = "cases@example.com"
+    mail_backend: Literal["local", "ses"] = "local"
+    mail_dir: str = ".reference-api/mail"
+    ses_configuration_set: str | None = None
+    outbox_worker: bool = True
+    outbox_batch: int = Field(default=20, ge=1, le=500)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50)
+    outbox_poll_s: float = Field(default=2.0, gt=0)
 
     # Idempotency keys are kept this long.
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
