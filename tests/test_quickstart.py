@@ -1,0 +1,70 @@
+"""The quickstart app synthesizes with the four packs registered (the synth itself fails on findings)."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aws_cdk import App
+
+from cdk_casemgmt import acknowledgements
+from cdk_casemgmt.testing import cfn_lint, feature_flags, masked_template, synth_findings, template_of
+from tests.conftest import CFN_LINT_CONFIG, ROOT
+
+APP = ROOT / "examples" / "quickstart" / "app.py"
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("quickstart_app", APP)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    app = App(
+        context={**feature_flags(), "@aws-cdk/core:validateAgainstDefaultRules": True},
+        outdir=str(tmp_path_factory.mktemp("cdk.out")),
+    )
+    stack = _load().build(app)
+    assembly = app.synth()  # raises on any unacknowledged finding (plugins registered by build())
+    return {"stack": stack, "assembly": assembly, "template": template_of(stack)}
+
+
+def test_synth_passes_the_four_packs(synthesized: dict[str, Any]) -> None:
+    assert [s.stack_name for s in synthesized["assembly"].stacks] == ["CaseMgmtQuickstart"]
+
+
+def test_no_validation_findings_at_synth(synthesized: dict[str, Any]) -> None:
+    assert [str(f) for f in synth_findings(synthesized["stack"].node.root)] == []
+
+
+def test_cfn_lint_is_clean(synthesized: dict[str, Any]) -> None:
+    assert cfn_lint(synthesized["template"], config_file=CFN_LINT_CONFIG) == []
+
+
+def test_cdk_json_pins_the_recommended_feature_flags() -> None:
+    import json
+
+    context = json.loads((APP.parent / "cdk.json").read_text())["context"]
+    assert {k: context[k] for k in feature_flags()} == dict(feature_flags())
+
+
+def test_snapshot(synthesized: dict[str, Any], cdk_snapshot: Any) -> None:
+    assert masked_template(synthesized["template"]) == cdk_snapshot
+
+
+def test_acknowledgements_are_fewer_than_the_public_floor(synthesized: dict[str, Any]) -> None:
+    # An isolated VPC has no IGW routes: far below the 14 of a public ALB + Fargate + RDS stack.
+    ours = [
+        a
+        for a in acknowledgements(synthesized["stack"])
+        if not a.rule_id.startswith("CloudFormation-Validate")
+    ]
+    assert [(a.rule_id.split("[")[0], a.path) for a in ours] == [
+        ("AwsSolutions-IAM5", "CaseMgmtQuickstart/Db/BackupPolicy")
+    ]
