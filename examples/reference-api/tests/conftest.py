@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from refapi_support import create_database
 from reference_api.app import create_app
 from reference_api.db import Database
 from reference_api.migrate import migrate
@@ -60,25 +61,6 @@ def pg_server_url() -> Iterator[str]:
     finally:
         server.cleanup()
         shutil.rmtree(data, ignore_errors=True)
-
-
-def database_url(server_url: str, name: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def create_database(server_url: str, name: str) -> str:
-    """(Re)create an empty database on the server and return its URL."""
-    admin = Database(Settings(environment="test", database_url=server_url))
-    from sqlalchemy import text
-
-    async with admin.engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return database_url(server_url, name)
 
 
 @pytest.fixture(scope="session")

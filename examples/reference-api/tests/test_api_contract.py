@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import create_database
 from hypothesis import HealthCheck, given, settings
+from refapi_support import create_database
 from reference_api.app import create_app
 from reference_api.db import Database
 from reference_api.migrate import migrate

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import create_database
+from refapi_support import create_database
 from reference_api.settings import Settings
 
 ROOT = Path(__file__).parents[1]

@@ -12,7 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import create_database
+from refapi_support import create_database
 from reference_api.db import Database
 from reference_api.migrate import alembic_config, current_revision, migrate
 from reference_api.schema import metadata
