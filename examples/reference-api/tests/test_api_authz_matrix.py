@@ -16,6 +16,7 @@ pytestmark = pytest.mark.anyio
 USERS = {"admin": "ada", "manager": "max", "agent": "alice", "client": "carla"}
 OTHERS = {"agent": "arno", "client": "cole"}
 
+DOC = {"filename": "a.pdf", "content_type": "application/pdf", "size_bytes": 10}
 # operation: (method, path, body, expected "own/other" per role in the order admin manager agent client)
 MATRIX_SPEC: dict[str, tuple[str, str, Any, str]] = {
     "getCase": ("GET", "/api/cases/{id}", None, "200/200 200/200 200/404 200/404"),
@@ -29,6 +30,8 @@ MATRIX_SPEC: dict[str, tuple[str, str, Any, str]] = {
     "createComment": ("POST", "/api/cases/{id}/comments", {"body": "hi"}, "201/201 201/201 201/404 201/404"),
     "listCaseMembers": ("GET", "/api/cases/{id}/members", None, "200/200 200/200 200/404 403/404"),
     "addCaseMember": ("PUT", "/api/cases/{id}/members/zed", None, "200/200 200/200 403/404 403/404"),
+    "listDocuments": ("GET", "/api/cases/{id}/documents", None, "200/200 200/200 200/404 200/404"),
+    "createDocumentUpload": ("POST", "/api/cases/{id}/documents", DOC, "201/201 201/201 201/404 201/404"),
     "removeCaseMember": ("DELETE", "/api/cases/{id}/members/zoe", None, "204/204 204/204 403/404 403/404"),
 }
 MATRIX: dict[str, tuple[str, str, Any, dict[str, tuple[int, int]]]] = {

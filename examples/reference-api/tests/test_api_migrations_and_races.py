@@ -47,7 +47,7 @@ async def test_migrations_up_down_up_without_drift(
             )
         assert diff == []
 
-        assert HEAD == "0002"
+        assert HEAD == "0003"
         # One step down and up again, then all the way down.
         await migrate(db, "0001", "down")
         assert "time_entries" not in await _tables(db)
@@ -57,7 +57,14 @@ async def test_migrations_up_down_up_without_drift(
         assert await current_revision(db) is None
         await migrate(db)
         assert await current_revision(db) == HEAD
-        assert {"cases", "case_history", "outbox", "idempotency_keys", "time_entries"} <= await _tables(db)
+        assert {
+            "cases",
+            "case_history",
+            "outbox",
+            "idempotency_keys",
+            "time_entries",
+            "documents",
+        } <= await _tables(db)
     finally:
         await db.dispose()
 

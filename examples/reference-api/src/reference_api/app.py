@@ -17,10 +17,13 @@ from .auth import build_verifier
 from .cases import router as cases_router
 from .db import Database
 from .deps import PrincipalDep, Replay, replay_handler
+from .documents import dev_router as dev_storage_router
+from .documents import router as documents_router
 from .logs import RequestContextMiddleware
 from .models import Health, Me
 from .problems import Problem, problem_response
 from .settings import Settings, get_settings
+from .storage import build_storage
 from .time_entries import router as time_router
 from .worker import build_mailer, run_worker
 
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db
     app.state.verifier = verifier
     app.state.dev_issuer = dev_issuer
+    app.state.storage = build_storage(settings)
     problems.install(app)
     app.add_exception_handler(Replay, replay_handler)
     app.add_middleware(RequestContextMiddleware)
@@ -107,6 +111,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.include_router(cases_router)
     app.include_router(time_router)
+    app.include_router(documents_router)
+    if settings.documents_backend == "local" and settings.is_development:
+        app.include_router(dev_storage_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -202,3 +202,49 @@ class Timesheet(BaseModel):
     days: list[TimesheetDay]
     total_s: int
     billable_s: int
+
+
+AllowedContentType = Literal[
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+]
+
+
+class DocumentCreate(Strict):
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$")]
+    content_type: AllowedContentType
+    size_bytes: int = Field(ge=1, description="Exact size; checked against the stored object on confirm")
+
+
+class Document(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    uploaded_by: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    status: str = Field(description="pending until confirmed, then available")
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+
+
+class UploadTarget(BaseModel):
+    method: str
+    url: str
+    headers: dict[str, str]
+    expires_in_s: int
+
+
+class DocumentUpload(BaseModel):
+    document: Document
+    upload: UploadTarget
+
+
+class DownloadLink(BaseModel):
+    url: str
+    expires_in_s: int

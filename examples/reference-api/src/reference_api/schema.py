@@ -203,3 +203,23 @@ time_entries = Table(
         postgresql_where=text("duration_s IS NULL"),
     ),
 )
+
+# Documents: a row is created pending with the declared size and type; the client uploads straight to
+# storage (presigned URL) and confirms; confirmation checks the stored object against the declaration.
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False),
+    Column("uploaded_by", Text, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("status", Text, nullable=False, server_default="pending"),
+    Column("storage_key", Text, nullable=False, unique=True),
+    _now(),
+    Column("confirmed_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('pending', 'available')", name="status"),
+    CheckConstraint("size_bytes > 0", name="size"),
+    Index("ix_documents_case_id_created_at", "case_id", "created_at"),
+)
