@@ -131,6 +131,42 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down, restarting or out of pooled connections: 503 with Retry-After, not 500."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not _is_connection_error(exc.orig):
+        return await _unhandled(request, exc)
+    log.warning("database unavailable", extra={"error": type(exc).__name__})
+    return problem_response(
+        request,
+        503,
+        detail="the database is not reachable right now; retry shortly",
+        type_=problem_type("database-unavailable"),
+        headers={"Retry-After": "2"},
+    )
+
+
+def _is_connection_error(error: object) -> bool:
+    """True when the error (or what caused it) means the connection is gone or cannot be made."""
+    import asyncpg
+
+    lost = (
+        OSError,
+        asyncpg.exceptions.ConnectionDoesNotExistError,
+        asyncpg.exceptions.CannotConnectNowError,
+        asyncpg.exceptions.AdminShutdownError,
+        asyncpg.exceptions.InterfaceError,
+    )
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, lost):
+            return True
+        error = getattr(error, "__cause__", None) or getattr(error, "__context__", None)
+        seen += 1
+    return False
+
+
 async def _unhandled(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"path": request.url.path})
     return problem_response(request, 500, detail="An unexpected error occurred; quote the request id.")
@@ -140,6 +176,12 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
+    app.add_exception_handler(OSError, _database_unavailable)
     app.add_exception_handler(Exception, _unhandled)
 
 
