@@ -209,6 +209,12 @@ def main() -> int:
             api.send_signal(signal.SIGTERM)
             api.wait(timeout=30)
         server.cleanup()
+        try:  # pgserver's cleanup can leave the server running; pg_ctl stop is final
+            from pgserver._commands import pg_ctl
+
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user, timeout=20)
+        except subprocess.CalledProcessError:
+            pass
         shutil.rmtree(work, ignore_errors=True)
 
     print(

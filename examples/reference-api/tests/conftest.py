@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from refapi_support import create_database
+from refapi_support import create_database, stop_embedded
 from reference_api.app import create_app
 from reference_api.db import Database
 from reference_api.migrate import migrate
@@ -59,7 +59,7 @@ def pg_server_url() -> Iterator[str]:
     try:
         yield server.get_uri()
     finally:
-        server.cleanup()
+        stop_embedded(server)
         shutil.rmtree(data, ignore_errors=True)
 
 

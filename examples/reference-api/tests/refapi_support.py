@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from reference_api.db import Database
 from reference_api.settings import Settings
 
@@ -23,3 +25,21 @@ async def create_database(server_url: str, name: str) -> str:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     await admin.dispose()
     return database_url(server_url, name)
+
+
+def stop_embedded(server: Any) -> None:
+    """Stop an embedded (pgserver) PostgreSQL for sure.
+
+    pgserver's own cleanup stops the server only when its shared per-user handle list says this
+    process holds the last handle, which left servers running after some runs; pg_ctl stop is final.
+    """
+    import contextlib
+    import subprocess
+
+    from pgserver._commands import pg_ctl
+
+    try:
+        server.cleanup()
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user, timeout=20)

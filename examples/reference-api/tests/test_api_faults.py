@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from refapi_support import stop_embedded
 from reference_api.app import create_app
 from reference_api.db import Database
 from reference_api.migrate import migrate
@@ -61,5 +62,5 @@ async def test_recovers_after_postgres_is_killed_and_restarted(
             assert recovered_in < 5
     finally:
         await db.dispose()
-        server.cleanup()
+        stop_embedded(server)
         shutil.rmtree(data, ignore_errors=True)
