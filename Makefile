@@ -22,7 +22,7 @@ ifneq ($(wildcard examples/reference-api/pyproject.toml),)
 INSTALL_REQS += -e 'examples/reference-api[test]'
 endif
 
-.PHONY: help install synth test lint typecheck unit bench docs clean
+.PHONY: help install synth test lint typecheck unit bench docs clean api
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -55,6 +55,9 @@ test: $(STAMP) ## everything CI runs: lint and type-check beside the test suite 
 bench: $(STAMP) ## print synth timings
 	$(BIN)/python benchmarks/synth.py
 	$(BIN)/python benchmarks/cost.py
+
+api: $(STAMP) ## reference API on 127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL), demo data, dev tokens
+	cd examples/reference-api && $(BIN)/python -m reference_api demo
 
 docs: $(STAMP) ## build the mkdocs site into site/
 	$(BIN)/mkdocs build --strict

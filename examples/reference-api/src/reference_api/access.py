@@ -1,0 +1,69 @@
+"""The one access rule: global role plus per-case membership.
+
+``visible(principal)`` is a SQL predicate used both to filter lists and to guard single reads, so a
+list can never show a case that a direct read would refuse, and vice versa. A case the caller may not
+see answers 404 (never 403), so its existence does not leak.
+
+- admin, manager: every case (soft-deleted ones too, when asked for);
+- agent: cases assigned to them, created by them, or where they are a member;
+- client: cases they requested, or where they are a member; only public comments.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .auth import Principal
+from .problems import ProblemError, problem_type
+from .schema import case_members, cases
+
+
+def visible(p: Principal, table: Any = cases) -> ColumnElement[bool]:
+    if p.is_supervisor:
+        return true()
+    member = exists().where(case_members.c.case_id == table.c.id, case_members.c.user_id == p.sub)
+    if p.role == "agent":
+        return or_(table.c.assignee_id == p.sub, table.c.created_by == p.sub, member)
+    return or_(table.c.requester_id == p.sub, member)
+
+
+def not_found() -> ProblemError:
+    return ProblemError(404, "no such case", type_=problem_type("case-not-found"))
+
+
+def forbidden(detail: str) -> ProblemError:
+    return ProblemError(403, detail, type_=problem_type("forbidden"))
+
+
+async def load_case(
+    conn: AsyncConnection,
+    p: Principal,
+    case_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    allow_deleted: bool = False,
+) -> RowMapping:
+    stmt = select(*[c for c in cases.c if c.name != "search"]).where(cases.c.id == case_id, visible(p))
+    if for_update:
+        stmt = stmt.with_for_update(of=cases)
+    row = (await conn.execute(stmt)).mappings().first()
+    if row is None:
+        raise not_found()
+    if row["deleted_at"] is not None and not (allow_deleted and p.is_supervisor):
+        raise not_found()
+    return row
+
+
+def require_staff(p: Principal) -> None:
+    if not p.is_staff:
+        raise forbidden("clients may not do this")
+
+
+def require_supervisor(p: Principal) -> None:
+    if not p.is_supervisor:
+        raise forbidden("only managers and admins may do this")

@@ -1,0 +1,129 @@
+"""The ASGI application: FastAPI with problem+json errors, JSON logs and pure-ASGI middleware only."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.responses import Response
+
+from . import __version__, problems
+from .auth import build_verifier
+from .cases import router as cases_router
+from .db import Database
+from .deps import PrincipalDep, Replay, replay_handler
+from .documents import dev_router as dev_storage_router
+from .documents import router as documents_router
+from .logs import RequestContextMiddleware
+from .models import Health, Me
+from .problems import Problem, problem_response
+from .settings import Settings, get_settings
+from .storage import build_storage
+from .time_entries import router as time_router
+from .worker import build_mailer, run_worker
+
+JSON = "application/json"
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    verifier, dev_issuer = build_verifier(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_db = app.state.db is None
+        if own_db:
+            app.state.db = Database(settings)
+        stop = asyncio.Event()
+        worker = None
+        if settings.outbox_worker:
+            worker = asyncio.create_task(run_worker(app.state.db, build_mailer(settings), stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            if own_db:
+                await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Reference case-management API",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.verifier = verifier
+    app.state.dev_issuer = dev_issuer
+    app.state.storage = build_storage(settings)
+    problems.install(app)
+    app.add_exception_handler(Replay, replay_handler)
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.get("/health", operation_id="health", response_model=Health, tags=["ops"], include_in_schema=True)
+    async def health() -> Response:
+        """Shallow liveness for the load balancer: touches no dependency."""
+        return Response(b'{"status":"ok"}', media_type=JSON)
+
+    @app.get(
+        "/ready",
+        operation_id="ready",
+        response_model=Health,
+        tags=["ops"],
+        responses=problems.responses(503),
+    )
+    async def ready() -> Response:
+        """Readiness: the database answers within its timeout."""
+        try:
+            await app.state.db.ping()
+        except Exception as exc:  # any failure means not ready
+            return problem_response(None, 503, detail=f"database not reachable: {type(exc).__name__}")
+        return Response(b'{"status":"ready"}', media_type=JSON)
+
+    @app.get(
+        "/api/me",
+        operation_id="getMe",
+        response_model=Me,
+        tags=["identity"],
+        responses=problems.responses(401, 403),
+    )
+    async def me(p: PrincipalDep) -> Response:
+        return Response(
+            orjson.dumps({"sub": p.sub, "role": p.role, "username": p.username, "email": p.email}),
+            media_type=JSON,
+        )
+
+    if dev_issuer is not None:
+
+        @app.get("/api/dev/jwks.json", operation_id="getDevJwks", tags=["identity"], include_in_schema=False)
+        async def dev_jwks() -> Response:
+            """The development issuer's public keys (development only)."""
+            return Response(orjson.dumps(dev_issuer.jwks), media_type=JSON)
+
+    app.include_router(cases_router)
+    app.include_router(time_router)
+    app.include_router(documents_router)
+    if settings.documents_backend == "local" and settings.is_development:
+        app.include_router(dev_storage_router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in components["Problem"].pop("$defs", {}).items():
+                components.setdefault(name, sub)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

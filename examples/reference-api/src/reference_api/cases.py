@@ -1,0 +1,583 @@
+"""Cases: CRUD, status workflow, soft delete/restore, search, members, comments and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import Enum
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, Path, Query
+from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.responses import Response
+
+from . import cursor as cursors
+from .access import forbidden, load_case, require_staff, require_supervisor, visible
+from .deps import DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
+from .jsonutil import dumps
+from .models import (
+    Case,
+    CaseCreate,
+    CasePage,
+    CaseUpdate,
+    Comment,
+    CommentCreate,
+    HistoryEntry,
+    Member,
+    Priority,
+    Status,
+)
+from .notify import enqueue
+from .problems import ProblemError, problem_type, responses
+from .schema import case_history, case_members, cases, comments, users
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+
+CASE_COLUMNS = [c for c in cases.c if c.name != "search"]
+JSON = "application/json"
+CaseId = Annotated[uuid.UUID, Path(description="Case id")]
+AUTH = (401, 403)
+
+
+def plain(row: Any) -> dict[str, Any]:
+    """A row as a dict with plain ``str`` keys (SQLAlchemy's are ``quoted_name``, which orjson refuses)."""
+    return {str(k): v for k, v in row.items()}
+
+
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps(value), status_code=status, media_type=JSON, headers=headers)
+
+
+def _case_response(
+    row: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> tuple[bytes, Response]:
+    body = dumps(plain(row))
+    hdrs = {"ETag": etag(row["version"]), **(headers or {})}
+    return body, Response(body, status_code=status, media_type=JSON, headers=hdrs)
+
+
+def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = orjson.loads(dumps(values))
+    return result
+
+
+async def _history(
+    conn: AsyncConnection, case_id: uuid.UUID, actor: str, action: str, before: Any, after: Any
+) -> None:
+    await conn.execute(
+        case_history.insert().values(
+            case_id=case_id,
+            actor_id=actor,
+            action=action,
+            before=None if before is None else _snapshot(before),
+            after=None if after is None else _snapshot(after),
+        )
+    )
+
+
+async def _check_assignee(conn: AsyncConnection, user_id: str | None) -> None:
+    if user_id is None:
+        return
+    role = (await conn.execute(select(users.c.role).where(users.c.id == user_id))).scalar()
+    if role not in ("admin", "manager", "agent"):
+        raise ProblemError(
+            422,
+            f"assignee {user_id!r} is not a known staff member",
+            type_=problem_type("unknown-assignee"),
+        )
+
+
+# --- list -------------------------------------------------------------------------------------
+
+
+class Sort(str, Enum):
+    created_asc = "created_at"
+    created_desc = "-created_at"
+    updated_asc = "updated_at"
+    updated_desc = "-updated_at"
+
+
+class Deleted(str, Enum):
+    exclude = "exclude"
+    include = "include"
+    only = "only"
+
+
+@router.get(
+    "",
+    operation_id="listCases",
+    response_model=CasePage,
+    responses=responses(400, *AUTH, 422),
+    summary="List the cases you can see",
+)
+async def list_cases(
+    db: DbDep,
+    p: PrincipalDep,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Full-text search (web search syntax)")
+    ] = None,
+    status: Annotated[list[Status] | None, Query()] = None,
+    priority: Annotated[list[Priority] | None, Query()] = None,
+    assignee_id: Annotated[str | None, Query(max_length=128, description="A user id, or `me`")] = None,
+    requester_id: Annotated[str | None, Query(max_length=128)] = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+    tag: Annotated[str | None, Query(max_length=40)] = None,
+    due_before: dt.date | None = None,
+    due_after: dt.date | None = None,
+    deleted: Annotated[
+        Deleted, Query(description="Soft-deleted cases: managers and admins only")
+    ] = Deleted.exclude,
+    sort: Sort = Sort.created_desc,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    stmt: Select[Any] = select(*CASE_COLUMNS).where(visible(p))
+    if deleted is Deleted.exclude:
+        stmt = stmt.where(cases.c.deleted_at.is_(None))
+    elif not p.is_supervisor:
+        raise forbidden("only managers and admins may list deleted cases")
+    elif deleted is Deleted.only:
+        stmt = stmt.where(cases.c.deleted_at.is_not(None))
+    if q:
+        stmt = stmt.where(cases.c.search.op("@@")(func.websearch_to_tsquery("english", q)))
+    if status:
+        stmt = stmt.where(cases.c.status.in_([s.value for s in status]))
+    if priority:
+        stmt = stmt.where(cases.c.priority.in_([x.value for x in priority]))
+    if assignee_id:
+        stmt = stmt.where(cases.c.assignee_id == (p.sub if assignee_id == "me" else assignee_id))
+    if requester_id:
+        stmt = stmt.where(cases.c.requester_id == requester_id)
+    if team:
+        stmt = stmt.where(cases.c.team == team)
+    if tag:
+        stmt = stmt.where(cases.c.tags.contains([tag]))
+    if due_before:
+        stmt = stmt.where(cases.c.due_date < due_before)
+    if due_after:
+        stmt = stmt.where(cases.c.due_date > due_after)
+
+    column = cases.c.created_at if sort in (Sort.created_asc, Sort.created_desc) else cases.c.updated_at
+    descending = sort.value.startswith("-")
+    secret = db.settings.cursor_secret.get_secret_value().encode()
+    if cursor:
+        value, last_id = cursors.decode(secret, cursor, sort.value)
+        key = tuple_(column, cases.c.id)
+        stmt = stmt.where(key < tuple_(value, last_id) if descending else key > tuple_(value, last_id))
+    order = (column.desc(), cases.c.id.desc()) if descending else (column.asc(), cases.c.id.asc())
+    stmt = stmt.order_by(*order).limit(limit + 1)
+
+    async with db.read() as conn:
+        result = await conn.execute(stmt)
+        keys = [str(k) for k in result.keys()]  # noqa: SIM118  # plain str keys: orjson refuses str subclasses
+        rows = result.all()
+    items = [dict(zip(keys, r, strict=True)) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = cursors.encode(secret, sort.value, last[column.name], last["id"])
+    return _json({"items": items, "next_cursor": next_cursor})
+
+
+# --- create / read / update / delete ---------------------------------------------------------------
+
+
+@router.post(
+    "",
+    operation_id="createCase",
+    status_code=201,
+    response_model=Case,
+    responses=responses(400, *AUTH, 409, 422),
+    summary="Open a new case",
+)
+async def create_case(body: CaseCreate, db: DbDep, p: PrincipalDep, idem: IdempotencyDep) -> Response:
+    values = body.model_dump()
+    if p.role == "client":
+        if body.assignee_id is not None or body.team is not None:
+            raise forbidden("clients may not assign cases")
+        if body.requester_id not in (None, p.sub):
+            raise forbidden("clients open cases for themselves only")
+        values["requester_id"] = p.sub
+    values["priority"] = body.priority.value
+    values["created_by"] = p.sub
+    async with db.transaction() as conn:
+        await _check_assignee(conn, body.assignee_id)
+        row = (await conn.execute(cases.insert().values(**values).returning(*CASE_COLUMNS))).mappings().one()
+        await _history(conn, row["id"], p.sub, "created", None, {k: row[k] for k in values})
+        if row["assignee_id"] and row["assignee_id"] != p.sub:
+            await enqueue(
+                conn,
+                "case.assigned",
+                row["assignee_id"],
+                f"Case assigned: {row['title']}",
+                f"You were assigned case {row['id']}.",
+            )
+        body_bytes, response = _case_response(row, 201, {"Location": f"/api/cases/{row['id']}"})
+        if idem:
+            await idem.complete(
+                conn, 201, body_bytes, {"ETag": etag(row["version"]), "Location": f"/api/cases/{row['id']}"}
+            )
+    return response
+
+
+@router.get(
+    "/{case_id}",
+    operation_id="getCase",
+    response_model=Case,
+    responses={**responses(*AUTH, 404, 422), 304: {"description": "Not Modified (If-None-Match)"}},
+    summary="Read one case",
+)
+async def get_case(
+    case_id: CaseId,
+    db: DbDep,
+    p: PrincipalDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    async with db.read() as conn:
+        row = await load_case(conn, p, case_id, allow_deleted=True)
+    tag = etag(row["version"])
+    if if_none_match and tag in [c.strip().removeprefix("W/") for c in if_none_match.split(",")]:
+        return Response(status_code=304, headers={"ETag": tag})
+    return _case_response(row)[1]
+
+
+@router.patch(
+    "/{case_id}",
+    operation_id="updateCase",
+    response_model=Case,
+    responses=responses(*AUTH, 404, 412, 422, 428),
+    summary="Change a case's fields (If-Match required)",
+)
+async def update_case(
+    case_id: CaseId, body: CaseUpdate, db: DbDep, p: PrincipalDep, if_match: IfMatch = None
+) -> Response:
+    changes = body.model_dump(exclude_unset=True, mode="python")
+    for key in ("title", "description", "priority", "tags"):
+        if key in changes and changes[key] is None:
+            raise ProblemError(422, f"{key} cannot be null", type_=problem_type("validation"))
+    if "priority" in changes:
+        changes["priority"] = changes["priority"].value
+    async with db.transaction() as conn:
+        row = await load_case(conn, p, case_id, for_update=True)
+        require_staff(p)
+        check_if_match(if_match, row["version"])
+        changes = {k: v for k, v in changes.items() if row[k] != v}
+        if not changes:
+            return _case_response(row)[1]
+        if "assignee_id" in changes:
+            await _check_assignee(conn, changes["assignee_id"])
+        new = (
+            (
+                await conn.execute(
+                    cases.update()
+                    .where(cases.c.id == case_id)
+                    .values(**changes, version=cases.c.version + 1, updated_at=func.clock_timestamp())
+                    .returning(*CASE_COLUMNS)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        await _history(conn, case_id, p.sub, "updated", {k: row[k] for k in changes}, changes)
+        if "assignee_id" in changes and new["assignee_id"] and new["assignee_id"] != p.sub:
+            await enqueue(
+                conn,
+                "case.assigned",
+                new["assignee_id"],
+                f"Case assigned: {new['title']}",
+                f"You were assigned case {case_id}.",
+            )
+    return _case_response(new)[1]
+
+
+@router.delete(
+    "/{case_id}",
+    operation_id="deleteCase",
+    status_code=204,
+    responses=responses(*AUTH, 404, 412, 422, 428),
+    summary="Soft-delete a case (managers and admins; If-Match required)",
+)
+async def delete_case(case_id: CaseId, db: DbDep, p: PrincipalDep, if_match: IfMatch = None) -> Response:
+    async with db.transaction() as conn:
+        row = await load_case(conn, p, case_id, for_update=True)
+        require_supervisor(p)
+        check_if_match(if_match, row["version"])
+        await conn.execute(
+            cases.update()
+            .where(cases.c.id == case_id)
+            .values(deleted_at=func.now(), version=cases.c.version + 1, updated_at=func.clock_timestamp())
+        )
+        await _history(conn, case_id, p.sub, "deleted", None, None)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{case_id}/restore",
+    operation_id="restoreCase",
+    response_model=Case,
+    responses=responses(*AUTH, 404, 409, 412, 422),
+    summary="Restore a soft-deleted case (managers and admins)",
+)
+async def restore_case(
+    case_id: CaseId, db: DbDep, p: PrincipalDep, idem: IdempotencyDep, if_match: IfMatch = None
+) -> Response:
+    async with db.transaction() as conn:
+        row = await load_case(conn, p, case_id, for_update=True, allow_deleted=True)
+        require_supervisor(p)
+        if if_match is not None:
+            check_if_match(if_match, row["version"])
+        if row["deleted_at"] is None:
+            raise ProblemError(409, "the case is not deleted", type_=problem_type("not-deleted"))
+        new = (
+            (
+                await conn.execute(
+                    cases.update()
+                    .where(cases.c.id == case_id)
+                    .values(deleted_at=None, version=cases.c.version + 1, updated_at=func.clock_timestamp())
+                    .returning(*CASE_COLUMNS)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        await _history(conn, case_id, p.sub, "restored", None, None)
+        body_bytes, response = _case_response(new)
+        if idem:
+            await idem.complete(conn, 200, body_bytes, {"ETag": etag(new["version"])})
+    return response
+
+
+# --- status workflow -----------------------------------------------------------------------------
+
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    # action: (allowed from, to, operation id)
+    "open": (frozenset({"new"}), "open", "openCase"),
+    "hold": (frozenset({"open"}), "pending", "holdCase"),
+    "resume": (frozenset({"pending"}), "open", "resumeCase"),
+    "resolve": (frozenset({"open", "pending"}), "resolved", "resolveCase"),
+    "close": (frozenset({"resolved"}), "closed", "closeCase"),
+    "reopen": (frozenset({"resolved", "closed"}), "open", "reopenCase"),
+}
+
+
+def _transition_route(action: str, allowed: frozenset[str], target: str, operation_id: str) -> None:
+    async def transition(
+        case_id: CaseId, db: DbDep, p: PrincipalDep, idem: IdempotencyDep, if_match: IfMatch = None
+    ) -> Response:
+        async with db.transaction() as conn:
+            row = await load_case(conn, p, case_id, for_update=True)
+            require_staff(p)
+            if if_match is not None:
+                check_if_match(if_match, row["version"])
+            if row["status"] not in allowed:
+                raise ProblemError(
+                    409,
+                    f"cannot {action} a case that is {row['status']}",
+                    type_=problem_type("illegal-transition"),
+                    extra={"current_status": row["status"], "allowed_from": sorted(allowed)},
+                )
+            new = (
+                (
+                    await conn.execute(
+                        cases.update()
+                        .where(cases.c.id == case_id)
+                        .values(status=target, version=cases.c.version + 1, updated_at=func.clock_timestamp())
+                        .returning(*CASE_COLUMNS)
+                    )
+                )
+                .mappings()
+                .one()
+            )
+            await _history(
+                conn, case_id, p.sub, f"status.{action}", {"status": row["status"]}, {"status": target}
+            )
+            subject = f"Case {new['title']} is now {target}"
+            for recipient in {new["requester_id"], new["assignee_id"]} - {p.sub, None}:
+                await enqueue(conn, "case.status", recipient, subject, f"Case {case_id} moved to {target}.")
+            body_bytes, response = _case_response(new)
+            if idem:
+                await idem.complete(conn, 200, body_bytes, {"ETag": etag(new["version"])})
+        return response
+
+    router.add_api_route(
+        f"/{{case_id}}/{action}",
+        transition,
+        methods=["POST"],
+        operation_id=operation_id,
+        response_model=Case,
+        responses=responses(*AUTH, 404, 409, 412, 422),
+        summary=f"Move a case from {' or '.join(sorted(allowed))} to {target}",
+    )
+
+
+for _action, (_allowed, _target, _op) in TRANSITIONS.items():
+    _transition_route(_action, _allowed, _target, _op)
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{case_id}/history",
+    operation_id="listCaseHistory",
+    response_model=list[HistoryEntry],
+    responses=responses(*AUTH, 404, 422),
+    summary="Every change to a case, oldest first (staff only)",
+)
+async def list_history(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
+    async with db.read() as conn:
+        await load_case(conn, p, case_id, allow_deleted=True)
+        require_staff(p)
+        rows = (
+            (
+                await conn.execute(
+                    select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return _json([plain(r) for r in rows])
+
+
+# --- comments -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{case_id}/comments",
+    operation_id="listComments",
+    response_model=list[Comment],
+    responses=responses(*AUTH, 404, 422),
+    summary="Comments on a case, oldest first (clients see public ones only)",
+)
+async def list_comments(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
+    stmt = select(comments).where(comments.c.case_id == case_id)
+    if not p.is_staff:
+        stmt = stmt.where(comments.c.internal.is_(False))
+    async with db.read() as conn:
+        await load_case(conn, p, case_id)
+        rows = (await conn.execute(stmt.order_by(comments.c.created_at, comments.c.id))).mappings().all()
+    return _json([plain(r) for r in rows])
+
+
+@router.post(
+    "/{case_id}/comments",
+    operation_id="createComment",
+    status_code=201,
+    response_model=Comment,
+    responses=responses(*AUTH, 404, 409, 422),
+    summary="Comment on a case",
+)
+async def create_comment(
+    case_id: CaseId, body: CommentCreate, db: DbDep, p: PrincipalDep, idem: IdempotencyDep
+) -> Response:
+    async with db.transaction() as conn:
+        await load_case(conn, p, case_id)
+        if body.internal and not p.is_staff:
+            raise forbidden("clients may not write internal comments")
+        row = (
+            (
+                await conn.execute(
+                    comments.insert()
+                    .values(case_id=case_id, author_id=p.sub, body=body.body, internal=body.internal)
+                    .returning(*comments.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        await _history(
+            conn, case_id, p.sub, "commented", None, {"comment_id": row["id"], "internal": body.internal}
+        )
+        data = dumps(plain(row))
+        if idem:
+            await idem.complete(conn, 201, data)
+    return Response(data, status_code=201, media_type=JSON)
+
+
+# --- members ------------------------------------------------------------------------------------
+
+MemberId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9@._:+-]+$")]
+
+
+@router.get(
+    "/{case_id}/members",
+    operation_id="listCaseMembers",
+    response_model=list[Member],
+    responses=responses(*AUTH, 404, 422),
+    summary="People given access to a case (staff only)",
+)
+async def list_members(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
+    async with db.read() as conn:
+        await load_case(conn, p, case_id)
+        require_staff(p)
+        rows = (
+            (
+                await conn.execute(
+                    select(case_members)
+                    .where(case_members.c.case_id == case_id)
+                    .order_by(case_members.c.user_id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return _json([plain(r) for r in rows])
+
+
+@router.put(
+    "/{case_id}/members/{user_id}",
+    operation_id="addCaseMember",
+    response_model=Member,
+    responses=responses(*AUTH, 404, 422),
+    summary="Give a person access to a case (managers and admins; idempotent)",
+)
+async def add_member(case_id: CaseId, user_id: MemberId, db: DbDep, p: PrincipalDep) -> Response:
+    async with db.transaction() as conn:
+        await load_case(conn, p, case_id, for_update=True)
+        require_supervisor(p)
+        stmt = (
+            insert(case_members)
+            .values(case_id=case_id, user_id=user_id, added_by=p.sub)
+            .on_conflict_do_nothing()
+            .returning(*case_members.c)
+        )
+        row = (await conn.execute(stmt)).mappings().first()
+        if row is None:
+            row = (
+                (
+                    await conn.execute(
+                        select(case_members).where(
+                            and_(case_members.c.case_id == case_id, case_members.c.user_id == user_id)
+                        )
+                    )
+                )
+                .mappings()
+                .one()
+            )
+        else:
+            await _history(conn, case_id, p.sub, "member.added", None, {"user_id": user_id})
+    return _json(plain(row))
+
+
+@router.delete(
+    "/{case_id}/members/{user_id}",
+    operation_id="removeCaseMember",
+    status_code=204,
+    responses=responses(*AUTH, 404, 422),
+    summary="Take a person's case access away (managers and admins)",
+)
+async def remove_member(case_id: CaseId, user_id: MemberId, db: DbDep, p: PrincipalDep) -> Response:
+    async with db.transaction() as conn:
+        await load_case(conn, p, case_id, for_update=True)
+        require_supervisor(p)
+        gone = await conn.execute(
+            case_members.delete().where(case_members.c.case_id == case_id, case_members.c.user_id == user_id)
+        )
+        if gone.rowcount == 0:
+            raise ProblemError(404, "not a member of this case", type_=problem_type("member-not-found"))
+        await _history(conn, case_id, p.sub, "member.removed", {"user_id": user_id}, None)
+    return Response(status_code=204)

@@ -1,0 +1,176 @@
+"""Database access: one async engine, credentials that follow secret rotation, and a transaction helper.
+
+Handlers never share a connection: each unit of work runs in ``async with db.transaction() as conn``.
+The pool is sized from settings; every connection carries ``statement_timeout`` and an application
+name. Credentials come from ``DATABASE_URL`` or from a Secrets Manager secret (DECISIONS §3); when
+PostgreSQL rejects the password the secret is read again and the connection retried once, so a
+rotation never needs a redeploy. ``pool_pre_ping`` drops connections that died with a database
+restart, so the service recovers by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import orjson
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from .settings import Settings
+
+log = logging.getLogger("reference_api.db")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    host: str
+    port: int
+    database: str
+    user: str
+    password: str | None
+
+
+class CredentialSource:
+    """Where the database credentials come from; ``refresh`` re-reads them after an auth failure."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._current: Credentials | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Credentials:
+        if self._current is None:
+            async with self._lock:
+                if self._current is None:
+                    self._current = await self._load()
+        return self._current
+
+    async def refresh(self, stale: Credentials) -> Credentials:
+        async with self._lock:
+            if self._current is None or self._current == stale:
+                self._current = await self._load()
+                log.warning("database credentials re-read after an authentication failure")
+        return self._current
+
+    async def _load(self) -> Credentials:
+        s = self._settings
+        if s.database_url is not None:
+            url = make_url(s.database_url.get_secret_value())
+            socket_dir = url.query.get("host")  # e.g. pgserver's unix socket directory
+            if isinstance(socket_dir, tuple):
+                socket_dir = socket_dir[0]
+            return Credentials(
+                host=url.host or socket_dir or "127.0.0.1",
+                port=url.port or 5432,
+                database=url.database or "postgres",
+                user=url.username or "postgres",
+                password=url.password,
+            )
+        if not (s.db_host and s.db_secret_arn):
+            raise RuntimeError("no database configured: set DATABASE_URL or API_DB_HOST + API_DB_SECRET_ARN")
+        secret = await asyncio.to_thread(_read_secret, s.db_secret_arn, s.aws_region)
+        return Credentials(
+            host=str(secret.get("host") or s.db_host),
+            port=int(secret.get("port") or s.db_port),
+            database=str(secret.get("dbname") or s.db_name),
+            user=str(secret["username"]),
+            password=str(secret["password"]),
+        )
+
+
+def _read_secret(arn: str, region: str) -> dict[str, Any]:
+    import boto3  # imported lazily: local development never needs it
+    from botocore.config import Config
+
+    client = boto3.client(
+        "secretsmanager", region_name=region, config=Config(retries={"mode": "standard", "max_attempts": 5})
+    )
+    value = client.get_secret_value(SecretId=arn)["SecretString"]
+    data = orjson.loads(value)
+    if not isinstance(data, dict):
+        raise RuntimeError("database secret is not a JSON object")
+    return data
+
+
+def sqlalchemy_url(credentials: Credentials) -> str:
+    """A URL for tools that need one (Alembic); the password is included, never log it."""
+    from sqlalchemy.engine import URL
+
+    return URL.create(
+        "postgresql+asyncpg",
+        username=credentials.user,
+        password=credentials.password,
+        host=credentials.host,
+        port=credentials.port,
+        database=credentials.database,
+    ).render_as_string(hide_password=False)
+
+
+class Database:
+    """The process-wide engine plus the transaction helper handlers use."""
+
+    def __init__(self, settings: Settings, credentials: CredentialSource | None = None) -> None:
+        self.settings = settings
+        self.credentials = credentials or CredentialSource(settings)
+        self.known_users: dict[str, tuple[str | None, str | None, str]] = {}
+        self.engine: AsyncEngine = create_async_engine(
+            "postgresql+asyncpg://",
+            async_creator=self._connect,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_s,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            json_serializer=lambda value: orjson.dumps(value).decode(),
+            json_deserializer=orjson.loads,
+        )
+
+    async def _connect(self) -> asyncpg.Connection:
+        creds = await self.credentials.get()
+        try:
+            return await self._open(creds)
+        except asyncpg.InvalidPasswordError:
+            fresh = await self.credentials.refresh(creds)
+            return await self._open(fresh)
+
+    async def _open(self, creds: Credentials) -> asyncpg.Connection:
+        s = self.settings
+        return await asyncpg.connect(
+            host=creds.host,
+            port=creds.port,
+            user=creds.user,
+            password=creds.password,
+            database=creds.database,
+            timeout=s.db_connect_timeout_s,
+            server_settings={
+                "statement_timeout": str(s.db_statement_timeout_ms),
+                "idle_in_transaction_session_timeout": str(max(s.db_statement_timeout_ms * 4, 10000)),
+                "application_name": "reference-api",
+            },
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One committed unit of work; rolled back when the block raises."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads (autocommit-free, no explicit transaction block)."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,227 @@
+"""Documents: two-phase presigned upload (create -> upload straight to storage -> confirm), download link.
+
+Limits: the declared size must not exceed ``API_DOCUMENTS_MAX_BYTES`` and the type must be one of
+``AllowedContentType`` (models.py); on confirm the stored object must have exactly the declared size and type,
+otherwise it is deleted and the confirmation is refused (422). Clients may upload to their own cases.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy import func, select
+from starlette.responses import Response
+
+from .access import load_case, visible
+from .deps import DbDep, IdempotencyDep, PrincipalDep
+from .jsonutil import dumps
+from .models import Document, DocumentCreate, DocumentUpload, DownloadLink
+from .problems import ProblemError, problem_type, responses
+from .schema import cases, documents
+from .storage import LocalStorage, Storage
+
+router = APIRouter(prefix="/api", tags=["documents"])
+JSON = "application/json"
+AUTH = (401, 403)
+UPLOAD_EXPIRES_S = 900
+DOWNLOAD_EXPIRES_S = 300
+DOC_COLUMNS = [c for c in documents.c if c.name != "storage_key"]
+DocId = Annotated[uuid.UUID, Path(description="Document id")]
+CaseId = Annotated[uuid.UUID, Path(description="Case id")]
+
+
+def _storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in row.items() if k != "storage_key"}
+
+
+async def _load_document(db: Any, p: Any, doc_id: uuid.UUID) -> Any:
+    async with db.read() as conn:
+        row = (
+            (
+                await conn.execute(
+                    select(documents)
+                    .join(cases, cases.c.id == documents.c.case_id)
+                    .where(documents.c.id == doc_id, visible(p), cases.c.deleted_at.is_(None))
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise ProblemError(404, "no such document", type_=problem_type("document-not-found"))
+    return row
+
+
+@router.post(
+    "/cases/{case_id}/documents",
+    operation_id="createDocumentUpload",
+    status_code=201,
+    response_model=DocumentUpload,
+    responses=responses(*AUTH, 404, 409, 413, 422),
+    summary="Start an upload: returns a presigned URL to PUT the file to",
+)
+async def create_upload(
+    case_id: CaseId, body: DocumentCreate, request: Request, db: DbDep, p: PrincipalDep, idem: IdempotencyDep
+) -> Response:
+    if body.size_bytes > db.settings.documents_max_bytes:
+        raise ProblemError(
+            413,
+            f"documents are limited to {db.settings.documents_max_bytes} bytes",
+            type_=problem_type("document-too-large"),
+        )
+    doc_id = uuid.uuid4()
+    key = f"cases/{case_id}/{doc_id}"
+    storage = _storage(request)
+    async with db.transaction() as conn:
+        await load_case(conn, p, case_id)
+        row = (
+            (
+                await conn.execute(
+                    documents.insert()
+                    .values(
+                        id=doc_id,
+                        case_id=case_id,
+                        uploaded_by=p.sub,
+                        filename=body.filename,
+                        content_type=body.content_type,
+                        size_bytes=body.size_bytes,
+                        storage_key=key,
+                    )
+                    .returning(*DOC_COLUMNS)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        target = await storage.upload_target(key, body.content_type, UPLOAD_EXPIRES_S)
+        data = dumps({"document": _plain(row), "upload": {**target, "expires_in_s": UPLOAD_EXPIRES_S}})
+        if idem:
+            await idem.complete(conn, 201, data)
+    return Response(data, status_code=201, media_type=JSON)
+
+
+@router.post(
+    "/documents/{document_id}/confirm",
+    operation_id="confirmDocument",
+    response_model=Document,
+    responses=responses(*AUTH, 404, 409, 422),
+    summary="Finish an upload: the stored object must match the declared size and type",
+)
+async def confirm(
+    document_id: DocId, request: Request, db: DbDep, p: PrincipalDep, idem: IdempotencyDep
+) -> Response:
+    row = await _load_document(db, p, document_id)
+    if row["status"] == "available":
+        return Response(dumps(_plain(row)), media_type=JSON)
+    if row["uploaded_by"] != p.sub:
+        raise ProblemError(403, "only the uploader may confirm", type_=problem_type("forbidden"))
+    storage = _storage(request)
+    stored = await storage.stat(row["storage_key"])
+    if stored is None:
+        raise ProblemError(409, "nothing was uploaded yet", type_=problem_type("upload-missing"))
+    if stored.size_bytes != row["size_bytes"] or (stored.content_type or "") != row["content_type"]:
+        await storage.delete(row["storage_key"])
+        raise ProblemError(
+            422,
+            f"uploaded {stored.size_bytes} bytes of {stored.content_type}, declared {row['size_bytes']} bytes"
+            f" of {row['content_type']}; upload again",
+            type_=problem_type("upload-mismatch"),
+        )
+    async with db.transaction() as conn:
+        new = (
+            (
+                await conn.execute(
+                    documents.update()
+                    .where(documents.c.id == document_id)
+                    .values(status="available", confirmed_at=func.clock_timestamp())
+                    .returning(*DOC_COLUMNS)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        data = dumps(_plain(new))
+        if idem:
+            await idem.complete(conn, 200, data)
+    return Response(data, media_type=JSON)
+
+
+@router.get(
+    "/cases/{case_id}/documents",
+    operation_id="listDocuments",
+    response_model=list[Document],
+    responses=responses(*AUTH, 404, 422),
+    summary="Documents of a case, oldest first",
+)
+async def list_documents(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
+    async with db.read() as conn:
+        await load_case(conn, p, case_id)
+        rows = (
+            (
+                await conn.execute(
+                    select(*DOC_COLUMNS)
+                    .where(documents.c.case_id == case_id)
+                    .order_by(documents.c.created_at)
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return Response(dumps([_plain(r) for r in rows]), media_type=JSON)
+
+
+@router.get(
+    "/documents/{document_id}/download",
+    operation_id="getDocumentDownload",
+    response_model=DownloadLink,
+    responses=responses(*AUTH, 404, 409, 422),
+    summary="A short-lived presigned link to the file",
+)
+async def download(document_id: DocId, request: Request, db: DbDep, p: PrincipalDep) -> Response:
+    row = await _load_document(db, p, document_id)
+    if row["status"] != "available":
+        raise ProblemError(409, "the upload is not confirmed yet", type_=problem_type("document-pending"))
+    url = await _storage(request).download_url(row["storage_key"], row["filename"], DOWNLOAD_EXPIRES_S)
+    return Response(dumps({"url": url, "expires_in_s": DOWNLOAD_EXPIRES_S}), media_type=JSON)
+
+
+# --- development storage endpoints (local backend only; not in the OpenAPI) ------------------------
+
+dev_router = APIRouter(include_in_schema=False)
+
+
+def _local(request: Request, action: str, key: str, expires: int, sig: str) -> LocalStorage:
+    storage = request.app.state.storage
+    if not isinstance(storage, LocalStorage) or not storage.verify(action, key, expires, sig):
+        raise ProblemError(403, "invalid or expired storage link", type_=problem_type("forbidden"))
+    return storage
+
+
+@dev_router.put("/api/dev/storage/{key:path}")
+async def dev_put(
+    key: str, request: Request, action: Annotated[str, Query()], expires: int, sig: str
+) -> Response:
+    storage = _local(request, action if action == "put" else "", key, expires, sig)
+    body = await request.body()
+    storage.write(key, body, request.headers.get("content-type"))
+    return Response(status_code=200)
+
+
+@dev_router.get("/api/dev/storage/{key:path}")
+async def dev_get(
+    key: str, request: Request, action: Annotated[str, Query()], expires: int, sig: str
+) -> Response:
+    storage = _local(request, action if action == "get" else "", key, expires, sig)
+    stored = await storage.stat(key)
+    if stored is None:
+        raise ProblemError(404, "no such object")
+    return Response(
+        storage.path(key).read_bytes(), media_type=stored.content_type or "application/octet-stream"
+    )

@@ -1,0 +1,35 @@
+"""Serving: one uvicorn process per task (scale by task count), tuned for an ALB.
+
+- keep-alive 75 s, longer than the ALB's 60 s idle timeout, so the ALB never reuses a connection the
+  server just closed (a 502 cause AWS documents);
+- on SIGTERM uvicorn stops accepting, lets in-flight requests finish for up to
+  ``graceful_shutdown_s`` (keep it under the ECS stop timeout), then the lifespan disposes the pool.
+"""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from .app import create_app
+from .settings import get_settings
+
+
+def serve(host: str, port: int) -> None:
+    settings = get_settings()
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+        timeout_keep_alive=int(os.environ.get("API_KEEP_ALIVE_S", "75")),
+        timeout_graceful_shutdown=int(os.environ.get("API_GRACEFUL_SHUTDOWN_S", "25")),
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("API_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        server_header=False,
+    )

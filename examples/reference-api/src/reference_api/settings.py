@@ -1,0 +1,101 @@
+"""Configuration from the environment (pydantic-settings).
+
+Every setting is read from an environment variable prefixed ``API_`` except the conventional
+``DATABASE_URL``. Outside ``environment=development`` placeholder secrets and the development
+token issuer are refused at start, so a misconfigured task fails its deployment instead of serving.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "dev-only", "example", "secret")
+
+
+class Settings(BaseSettings):
+    """All runtime configuration of the reference API."""
+
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+
+    # Database: either a URL (local development, tests) or host/port/name plus the ARN of a
+    # Secrets Manager secret holding {"username", "password"} (DECISIONS §3). The secret is read at
+    # start and again whenever PostgreSQL rejects the password, so rotation needs no redeploy.
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "API_DATABASE_URL")
+    )
+    db_host: str | None = None
+    db_port: int = 5432
+    db_name: str = "app"
+    db_secret_arn: str | None = None
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
+    db_pool_timeout_s: float = Field(default=5.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=5000, ge=100)
+    db_connect_timeout_s: float = Field(default=5.0, gt=0)
+    aws_region: str = "us-east-1"
+
+    # Identity. In production: a Cognito user pool (issuer) and the allowed app client ids.
+    cognito_issuer: str | None = None
+    cognito_client_ids: list[str] = Field(default_factory=list)
+    jwks_cache_s: int = Field(default=300, ge=10)
+    # Development issuer: tokens signed by a local RSA key, checked by the same verifier.
+    dev_issuer: str = "http://127.0.0.1:8000/dev-issuer"
+    dev_client_id: str = "reference-api-dev"
+    dev_key_path: str = ".reference-api/dev-signing-key.pem"
+
+    # Documents and e-mail (backends chosen per environment).
+    documents_backend: Literal["local", "s3"] = "local"
+    documents_dir: str = ".reference-api/documents"
+    documents_bucket: str | None = None
+    documents_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    mail_from: str = "cases@example.com"
+    mail_backend: Literal["local", "ses"] = "local"
+    mail_dir: str = ".reference-api/mail"
+    ses_configuration_set: str | None = None
+    outbox_worker: bool = True
+    outbox_batch: int = Field(default=20, ge=1, le=500)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50)
+    outbox_poll_s: float = Field(default=2.0, gt=0)
+
+    # Idempotency keys are kept this long.
+    idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
+    # Signing key for pagination cursors (opaque to clients, tamper-evident).
+    cursor_secret: SecretStr = SecretStr("dev-only-cursor-secret-change-me")
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment != "production"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> Settings:
+        if self.environment != "production":
+            return self
+        problems: list[str] = []
+        secret = self.cursor_secret.get_secret_value()
+        if len(secret) < 32 or any(marker in secret.lower() for marker in PLACEHOLDER_MARKERS):
+            problems.append("API_CURSOR_SECRET is a placeholder; set a random value of 32+ characters")
+        if not self.cognito_issuer or not self.cognito_client_ids:
+            problems.append("API_COGNITO_ISSUER and API_COGNITO_CLIENT_IDS are required in production")
+        if self.database_url is None and not (self.db_host and self.db_secret_arn):
+            problems.append("set DATABASE_URL, or API_DB_HOST with API_DB_SECRET_ARN")
+        if self.database_url is not None:
+            url = self.database_url.get_secret_value()
+            if any(marker in url.lower() for marker in ("change-me", "changeme", "password@")):
+                problems.append("DATABASE_URL carries a placeholder password")
+        if self.documents_backend == "s3" and not self.documents_bucket:
+            problems.append("API_DOCUMENTS_BUCKET is required with API_DOCUMENTS_BACKEND=s3")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,135 @@
+"""Health, readiness, identity and the problem+json contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+PROBLEM = "application/problem+json"
+
+
+async def test_health_is_shallow_and_public(client: httpx.AsyncClient) -> None:
+    r = await client.get("/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok"}
+    assert r.headers["x-request-id"]
+
+
+async def test_ready_checks_the_database(client: httpx.AsyncClient) -> None:
+    r = await client.get("/ready")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ready"}
+
+
+async def test_request_id_is_kept_when_sane(client: httpx.AsyncClient) -> None:
+    r = await client.get("/health", headers={"X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    r = await client.get("/health", headers={"X-Request-ID": "bad id\x01"})
+    assert r.headers["x-request-id"] != "bad id\x01"
+
+
+async def test_missing_token_is_a_401_problem(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/me")
+    assert r.status_code == 401
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert body["status"] == 401
+    assert body["title"] == "Unauthorized"
+    assert body["instance"] == "/api/me"
+    assert body["request_id"] == r.headers["x-request-id"]
+    assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_me_reports_the_role_from_cognito_groups(client: httpx.AsyncClient, auth: Any) -> None:
+    r = await client.get("/api/me", headers=auth("alice", "agent"))
+    assert r.status_code == 200
+    assert r.json() == {"sub": "alice", "role": "agent", "username": "alice", "email": "alice@example.com"}
+
+
+async def test_highest_group_wins(client: httpx.AsyncClient, token: Any) -> None:
+    t = token("bob", "client", extra_claims={"cognito:groups": ["client", "manager"]})
+    r = await client.get("/api/me", headers={"Authorization": f"Bearer {t}"})
+    assert r.json()["role"] == "manager"
+
+
+async def test_user_without_a_role_is_forbidden(client: httpx.AsyncClient, token: Any) -> None:
+    t = token("nobody", "client", extra_claims={"cognito:groups": ["other"]})
+    r = await client.get("/api/me", headers={"Authorization": f"Bearer {t}"})
+    assert r.status_code == 403
+    assert r.headers["content-type"] == PROBLEM
+
+
+async def test_id_tokens_are_refused(client: httpx.AsyncClient, token: Any) -> None:
+    t = token("alice", "agent", extra_claims={"token_use": "id"})
+    r = await client.get("/api/me", headers={"Authorization": f"Bearer {t}"})
+    assert r.status_code == 401
+    assert r.json()["detail"] == "an access token is required"
+
+
+async def test_other_app_clients_are_refused(client: httpx.AsyncClient, token: Any) -> None:
+    t = token("alice", "agent", extra_claims={"client_id": "someone-else"})
+    r = await client.get("/api/me", headers={"Authorization": f"Bearer {t}"})
+    assert r.status_code == 401
+    assert r.json()["detail"] == "token issued to an unknown client"
+
+
+async def test_expired_tokens_are_refused(client: httpx.AsyncClient, token: Any) -> None:
+    t = token("alice", "agent", ttl_s=-60)
+    r = await client.get("/api/me", headers={"Authorization": f"Bearer {t}"})
+    assert r.status_code == 401
+    assert r.json()["detail"] == "token expired"
+
+
+async def test_wrong_issuer_is_refused(client: httpx.AsyncClient, token: Any) -> None:
+    t = token("alice", "agent", extra_claims={"iss": "https://evil.example.com"})
+    r = await client.get("/api/me", headers={"Authorization": f"Bearer {t}"})
+    assert r.status_code == 401
+    assert r.json()["detail"].startswith("invalid token")
+
+
+async def test_forged_signature_is_refused(client: httpx.AsyncClient, app: Any) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    good = jwt.decode(app.state.dev_issuer.token("alice", "admin"), options={"verify_signature": False})
+    forged = jwt.encode(good, other_key, algorithm="RS256", headers={"kid": app.state.dev_issuer.kid})
+    r = await client.get("/api/me", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401
+
+
+async def test_hs256_tokens_are_refused(client: httpx.AsyncClient, app: Any) -> None:
+    good = jwt.decode(app.state.dev_issuer.token("alice", "admin"), options={"verify_signature": False})
+    forged = jwt.encode(good, "x" * 32, algorithm="HS256", headers={"kid": app.state.dev_issuer.kid})
+    r = await client.get("/api/me", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401
+    assert r.json()["detail"] == "token must be RS256 with a kid"
+
+
+async def test_unknown_route_is_a_problem(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/nope")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == PROBLEM
+
+
+async def test_validation_errors_are_problems(client: httpx.AsyncClient, auth: Any) -> None:
+    r = await client.post("/api/cases", json={"title": ""}, headers=auth("alice", "agent"))
+    assert r.status_code == 422
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert body["type"] == "urn:reference-api:problem:validation"
+    assert body["errors"][0]["loc"] == ["body", "title"]
+
+
+async def test_malformed_json_is_a_problem(client: httpx.AsyncClient, auth: Any) -> None:
+    r = await client.post(
+        "/api/cases",
+        content=b"{not json",
+        headers={**auth("alice", "agent"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"] == PROBLEM

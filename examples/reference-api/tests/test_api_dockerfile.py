@@ -1,0 +1,174 @@
+"""The Dockerfile (DECISIONS §10): parsed for its promises, and its CMD run locally against the venv."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from refapi_support import create_database
+from reference_api.settings import Settings
+
+ROOT = Path(__file__).parents[1]
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = (ROOT / "Dockerfile").read_text()
+    joined = re.sub(r"\\\n", " ", text)
+    result = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            result.append((word.upper(), rest.strip()))
+    return result
+
+
+def test_runs_as_a_non_root_user() -> None:
+    users = [args for word, args in instructions() if word == "USER"]
+    assert users, "no USER instruction"
+    user = users[-1].split(":")[0]
+    assert user not in ("root", "0")
+    # The USER comes after the last FROM: it applies to the final stage.
+    words = [w for w, _ in instructions()]
+    assert len(words) - 1 - words[::-1].index("USER") > len(words) - 1 - words[::-1].index("FROM")
+
+
+def test_cmd_is_exec_form() -> None:
+    cmds = [args for word, args in instructions() if word == "CMD"]
+    assert len(cmds) == 1
+    argv = json.loads(cmds[0])
+    assert argv == ["python", "-m", "reference_api", "serve"]
+
+
+def test_base_images_are_pinned() -> None:
+    for word, args in instructions():
+        if word == "FROM":
+            image = args.split()[0]
+            if "@sha256:" in image:
+                continue
+            _name, _, tag = image.partition(":")
+            assert tag and tag != "latest", image
+            assert re.match(r"^\d+\.\d+\.\d+", tag), f"{image}: pin an exact version"
+
+
+def test_no_curl_or_wget_in_the_image() -> None:
+    text = (ROOT / "Dockerfile").read_text().lower()
+    code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+    assert "curl" not in code
+    assert "wget" not in code
+
+
+def test_dockerignore_keeps_local_state_out() -> None:
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".venv", ".reference-api", "cdk.out", "node_modules", "tests"} <= ignored
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=2) as r:
+        return r.status, r.read()
+
+
+@pytest.mark.slow
+def test_migrate_then_cmd_serve_and_stop_on_sigterm(
+    pg_server_url: str, settings_factory: Callable[..., Settings], tmp_path: Path
+) -> None:
+    url = asyncio.run(create_database(pg_server_url, f"refapi_docker_{WORKER}"))
+    settings = settings_factory(url)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "API_ENVIRONMENT": "development",
+        "DATABASE_URL": url,
+        "API_DEV_KEY_PATH": settings.dev_key_path,
+        "API_HOST": "127.0.0.1",
+        "API_PORT": str(port),
+    }
+    argv = json.loads(next(args for word, args in instructions() if word == "CMD"))
+    python = [sys.executable, *argv[1:]]
+
+    # The `migrate` container: same image, command override.
+    migrate = subprocess.run(
+        [sys.executable, "-m", "reference_api", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert migrate.returncode == 0, migrate.stderr + migrate.stdout
+
+    server = subprocess.Popen(python, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 20
+        while True:  # bounded wait for the port to answer
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/ready")
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "server did not start within 20 s"
+                time.sleep(0.1)
+        assert (status, json.loads(body)) == (200, {"status": "ready"})
+        server.send_signal(signal.SIGTERM)
+        # uvicorn finishes in-flight work, runs the lifespan shutdown, then re-raises SIGTERM.
+        assert server.wait(timeout=15) in (0, -signal.SIGTERM)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    logs = server.stdout.read().decode() if server.stdout else ""
+    lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    messages = [entry.get("message") for entry in lines]
+    assert "Application shutdown complete." in messages, logs
+
+
+def test_production_refuses_placeholder_secrets(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("API_") and k != "DATABASE_URL"} | {
+        "API_ENVIRONMENT": "production"
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "reference_api", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert r.returncode != 0
+    assert "API_CURSOR_SECRET is a placeholder" in r.stderr
+    assert "API_COGNITO_ISSUER and API_COGNITO_CLIENT_IDS are required in production" in r.stderr
+
+
+def test_devtoken_is_refused_outside_development(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("API_")} | {
+        "API_ENVIRONMENT": "production",
+        "API_CURSOR_SECRET": "q" * 40,
+        "API_COGNITO_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example",
+        "API_COGNITO_CLIENT_IDS": '["abc"]',
+        "DATABASE_URL": "postgresql://app@db.internal/app",
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "reference_api.devtoken", "--sub", "alice", "--role", "agent"],
+        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 2
+    assert "refused outside development" in r.stderr
+    assert r.stdout == ""
