@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from cdk_casemgmt.testing._masking import mask_hashes
+
 
 def _mask_hashes(data: Any, path: Any) -> Any:
-    from cdk_casemgmt.testing import _mask
-
-    return _mask(data) if isinstance(data, str) else data
+    return mask_hashes(data) if isinstance(data, str) else data
 
 
 @pytest.fixture
