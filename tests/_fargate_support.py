@@ -48,7 +48,7 @@ class Built:
     def one(self, type_: str) -> dict[str, Any]:
         found = list(self.resources(type_).values())
         assert len(found) == 1, f"{len(found)} {type_}"
-        return found[0]["Properties"]  # type: ignore[no-any-return]
+        return found[0]["Properties"]
 
 
 def build(mode: ApiIngress = ApiIngress.PRIVATE, *, database: bool = False, **props: Any) -> Built:

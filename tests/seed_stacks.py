@@ -26,7 +26,7 @@ from cdk_casemgmt.testing import test_env
 
 class EcsStack(Stack):
     def __init__(self, scope: Construct, id: str, **kwargs: object) -> None:
-        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        super().__init__(scope, id, **kwargs)
         self.vpc = vpc = ec2.Vpc(self, "CaseManagementVpc", max_azs=2, nat_gateways=1)
         cluster = ecs.Cluster(self, "CaseManagementCluster", vpc=vpc, cluster_name="case-management-cluster")
         task_definition = ecs.FargateTaskDefinition(
@@ -81,7 +81,7 @@ class EcsStack(Stack):
 
 class DatabaseStack(Stack):
     def __init__(self, scope: Construct, id: str, vpc: ec2.IVpc, **kwargs: object) -> None:
-        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        super().__init__(scope, id, **kwargs)
         db_security_group = ec2.SecurityGroup(
             self,
             "DatabaseSecurityGroup",

@@ -98,7 +98,7 @@ def with_api() -> Built:
     api = SecureFargateApi(stack, "Api", image=str(APP_DIR))
     cdn = CdnFrontend(stack, "Cdn", site_dir=SITE, api=api)
     built = Built(app, stack, cdn)
-    built.api = api  # type: ignore[attr-defined]
+    built.api = api
     return built
 
 
@@ -120,7 +120,7 @@ def replicated() -> Built:
     )
     stack = new_test_stack(app, "Web")
     built = Built(app, stack, CdnFrontend(stack, "Cdn", site_dir=SITE, replication_destination=destination))
-    built.destination = destination  # type: ignore[attr-defined]
+    built.destination = destination
     return built
 
 
@@ -189,7 +189,7 @@ def test_cross_region_references_are_weak_even_when_the_app_default_is_strong() 
 
 # --- bucket ---------------------------------------------------------------------------------------
 def test_site_bucket_is_private_and_hardened(plain: Built) -> None:
-    bucket_id = plain.stack.get_logical_id(plain.cdn.bucket.node.default_child)  # type: ignore[arg-type]
+    bucket_id = plain.stack.get_logical_id(plain.cdn.bucket.node.default_child)
     bucket = plain.template["Resources"][bucket_id]["Properties"]
     assert bucket["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True,
@@ -204,7 +204,7 @@ def test_site_bucket_is_private_and_hardened(plain: Built) -> None:
         "LifecycleConfiguration"
     ]["Rules"][0].items()
     assert bucket["LoggingConfiguration"]["DestinationBucketName"] == {
-        "Ref": plain.stack.get_logical_id(plain.cdn.log_bucket.node.default_child)  # type: ignore[arg-type]
+        "Ref": plain.stack.get_logical_id(plain.cdn.log_bucket.node.default_child)
     }
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     assert "WebsiteConfiguration" not in bucket
@@ -214,7 +214,7 @@ def test_site_bucket_denies_plain_http(plain: Built) -> None:
     Template.from_json(plain.template).has_resource_properties(
         "AWS::S3::BucketPolicy",
         {
-            "Bucket": {"Ref": plain.stack.get_logical_id(plain.cdn.bucket.node.default_child)},  # type: ignore[arg-type]
+            "Bucket": {"Ref": plain.stack.get_logical_id(plain.cdn.bucket.node.default_child)},
             "PolicyDocument": {
                 "Statement": Match.array_with(
                     [
@@ -254,7 +254,7 @@ def test_only_this_distribution_reads_the_bucket_through_oac(plain: Built) -> No
 
 
 def test_log_bucket_has_the_ownership_cloudfront_logging_needs(plain: Built) -> None:
-    log_id = plain.stack.get_logical_id(plain.cdn.log_bucket.node.default_child)  # type: ignore[arg-type]
+    log_id = plain.stack.get_logical_id(plain.cdn.log_bucket.node.default_child)
     log_bucket = plain.template["Resources"][log_id]["Properties"]
     assert log_bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "ObjectWriter"}]
     assert log_bucket["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
@@ -265,7 +265,7 @@ def test_log_bucket_has_the_ownership_cloudfront_logging_needs(plain: Built) -> 
 
 
 def test_replication_is_off_by_default_and_acknowledged_naming_the_prop(plain: Built) -> None:
-    bucket_id = plain.stack.get_logical_id(plain.cdn.bucket.node.default_child)  # type: ignore[arg-type]
+    bucket_id = plain.stack.get_logical_id(plain.cdn.bucket.node.default_child)
     assert "ReplicationConfiguration" not in plain.template["Resources"][bucket_id]["Properties"]
     acks = [a for a in acknowledgements(plain.cdn) if a.rule_id.endswith("-S3BucketReplicationEnabled")]
     on_site = [a for a in acks if a.path == "Web/Cdn/Bucket"]
@@ -296,7 +296,7 @@ def test_replication_destination_replicates_kms_encrypted_site_files(replicated:
         == "us-west-2"
     )
     # The destination stack deploys first (the weak reference to its key adds the dependency).
-    assert replicated.destination.stack in stack.dependencies  # type: ignore[attr-defined]
+    assert replicated.destination.stack in stack.dependencies
 
 
 def test_replication_brings_no_finding(replicated: Built) -> None:
@@ -365,7 +365,7 @@ def test_deploy_invalidates_the_distribution(plain: Built) -> None:
     _, site = _deployments(plain)
     assert site["DistributionPaths"] == ["/*"]
     assert site["DistributionId"] == {
-        "Ref": plain.stack.get_logical_id(plain.cdn.distribution.node.default_child)  # type: ignore[arg-type]
+        "Ref": plain.stack.get_logical_id(plain.cdn.distribution.node.default_child)
     }
 
 
@@ -398,7 +398,7 @@ def test_tokens_in_runtime_config_resolve_at_deploy_and_other_deployments_coexis
     markers = [
         d["Properties"]["SourceMarkers"] for d in deployments.values() if "SourceMarkers" in d["Properties"]
     ]
-    pool_id = stack.get_logical_id(pool.node.default_child)  # type: ignore[arg-type]
+    pool_id = stack.get_logical_id(pool.node.default_child)
     # DeploySite: the site (no markers) and runtime-config.json, whose marker is the pool's ID.
     assert len(markers) == 1 and markers[0][0] == {}
     assert json.dumps({"Ref": pool_id}) in json.dumps(markers[0][1])
@@ -436,7 +436,7 @@ def test_another_bucket_deployment_may_not_share_our_handler() -> None:
 # --- behaviors --------------------------------------------------------------------------------------
 def test_spa_rewrite_runs_on_the_s3_behavior_only(with_api: Built) -> None:
     default = with_api.distribution["DefaultCacheBehavior"]
-    function_id = with_api.stack.get_logical_id(with_api.cdn.spa_rewrite_function.node.default_child)  # type: ignore[arg-type]
+    function_id = with_api.stack.get_logical_id(with_api.cdn.spa_rewrite_function.node.default_child)
     assert default["FunctionAssociations"] == [
         {"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": [function_id, "FunctionARN"]}}
     ]
@@ -464,13 +464,13 @@ def test_api_behavior(with_api: Built) -> None:
 def test_api_reached_through_a_vpc_origin_over_http_without_certificate(with_api: Built) -> None:
     vpc_origin = only(with_api.template, "AWS::CloudFront::VpcOrigin")["VpcOriginEndpointConfig"]
     assert vpc_origin["OriginProtocolPolicy"] == "http-only"
-    alb = with_api.api.load_balancer.node.default_child  # type: ignore[attr-defined]
+    alb = with_api.api.load_balancer.node.default_child
     assert vpc_origin["Arn"] == {"Ref": with_api.stack.get_logical_id(alb)}
 
 
 def test_api_is_switched_to_cloudfront_ingress(with_api: Built) -> None:
-    assert with_api.api.ingress is ApiIngress.CLOUDFRONT  # type: ignore[attr-defined]
-    sg = with_api.stack.get_logical_id(with_api.api.load_balancer_security_group.node.default_child)  # type: ignore[attr-defined]
+    assert with_api.api.ingress is ApiIngress.CLOUDFRONT
+    sg = with_api.stack.get_logical_id(with_api.api.load_balancer_security_group.node.default_child)
     rules = [
         r["Properties"]
         for r in resources(with_api.template, "AWS::EC2::SecurityGroupIngress").values()
@@ -671,7 +671,7 @@ def test_alarms_notify_an_encrypted_topic(plain: Built) -> None:
     alarms = resources(plain.template, "AWS::CloudWatch::Alarm")
     metrics = sorted(a["Properties"]["MetricName"] for a in alarms.values())
     assert metrics == ["5xxErrorRate", "OriginLatency"]
-    topic_id = plain.stack.get_logical_id(plain.cdn.alarm_topic.node.default_child)  # type: ignore[union-attr,arg-type]
+    topic_id = plain.stack.get_logical_id(plain.cdn.alarm_topic.node.default_child)
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     assert "KmsMasterKeyId" in plain.template["Resources"][topic_id]["Properties"]

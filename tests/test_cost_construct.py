@@ -58,7 +58,7 @@ class Built:
             evaluation_periods=1,
         )
         probe.add_alarm_action(actions.SnsAction(self.topic))
-        probe.node.default_child.add_property_override("Period", 10)  # type: ignore[union-attr]
+        probe.node.default_child.add_property_override("Period", 10)
         self.cost = CostEstimate(
             self.stack,
             "Cost",
@@ -131,7 +131,7 @@ def test_budget_limit_is_the_estimate_plus_margin_alerting_email_and_topic(built
     }
     kinds = {s["SubscriptionType"]: s["Address"] for s in notification["Subscribers"]}
     assert kinds["EMAIL"] == "ops@example.com"
-    assert kinds["SNS"] == {"Ref": built.stack.resolve(built.topic.node.default_child.logical_id)}  # type: ignore[union-attr]
+    assert kinds["SNS"] == {"Ref": built.stack.resolve(built.topic.node.default_child.logical_id)}
 
 
 def test_budgets_may_publish_to_the_topic(built: Built) -> None:

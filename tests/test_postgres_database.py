@@ -476,7 +476,7 @@ def test_all_problems_are_reported_at_once() -> None:
             backup_retention=Duration.days(0), instance_class="db.x1.nope", allocated_storage_gib=5, port=1
         )
     assert len(err.value.problems) == 4
-    assert {re.match(r"\w+", p).group(0) for p in err.value.problems} == {  # type: ignore[union-attr]
+    assert {re.match(r"\w+", p).group(0) for p in err.value.problems} == {
         "backup_retention",
         "instance_class",
         "allocated_storage_gib",

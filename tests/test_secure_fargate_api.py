@@ -59,7 +59,7 @@ def props(built: Built, type_: str) -> dict[str, Any]:
 
 def app_container(built: Built) -> dict[str, Any]:
     containers = props(built, "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
-    return next(c for c in containers if c["Name"] == "app")  # type: ignore[no-any-return]
+    return next(c for c in containers if c["Name"] == "app")
 
 
 # ---------------------------------------------------------------------------------------- network
@@ -462,7 +462,7 @@ def test_ses_permission_is_scoped_to_the_identity(options: Built) -> None:
 
 def test_database_port_is_open_only_from_the_service_group(private: Built) -> None:
     resolved = Stack.of(private.stack).resolve
-    db_group = json.dumps(resolved(private.db.security_group.security_group_id))  # type: ignore[union-attr]
+    db_group = json.dumps(resolved(private.db.security_group.security_group_id))
     rules = [r for r in ingress_rules(private.template) if r["_group"] == db_group]
     # The database's own rotation function is PostgresDatabase's business; every other rule is ours.
     rules = [r for r in rules if not r["SourceSecurityGroupId"]["Fn::GetAtt"][0].startswith("DbRotation")]
@@ -477,10 +477,10 @@ def test_database_coordinates_are_plain_config_and_the_task_role_reads_only_that
     env = {e["Name"]: e["Value"] for e in app_container(private)["Environment"]}
     resolved = Stack.of(private.stack).resolve
     assert env == {
-        "DB_HOST": resolved(private.db.endpoint_address),  # type: ignore[union-attr]
+        "DB_HOST": resolved(private.db.endpoint_address),
         "DB_PORT": "5433",
         "DB_NAME": "app",
-        "DB_SECRET_ARN": resolved(private.db.secret.secret_arn),  # type: ignore[union-attr]
+        "DB_SECRET_ARN": resolved(private.db.secret.secret_arn),
     }
     task_policy = next(
         p for k, p in private.resources("AWS::IAM::ManagedPolicy").items() if k.startswith("ApiTaskRole")
@@ -489,10 +489,10 @@ def test_database_coordinates_are_plain_config_and_the_task_role_reads_only_that
         {
             "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
             "Effect": "Allow",
-            "Resource": resolved(private.db.secret.secret_arn),  # type: ignore[union-attr]
+            "Resource": resolved(private.db.secret.secret_arn),
         }
     ]
-    key_policy = json.dumps(private.template["Resources"][resolved(private.db.kms_key.key_id)["Ref"]])  # type: ignore[union-attr]
+    key_policy = json.dumps(private.template["Resources"][resolved(private.db.kms_key.key_id)["Ref"]])
     assert "ApiTaskRole" in key_policy and "kms:Decrypt" in key_policy
 
 
@@ -607,7 +607,7 @@ def test_build_output_and_dependencies_stay_out_of_the_image_hash(tmp_path: Path
         stack = new_test_stack(app)
         SecureFargateApi(stack, "Api", image=str(directory))
         manifest = json.loads((Path(app.synth().directory) / "Test.assets.json").read_text())
-        return next(iter(manifest["dockerImages"]))  # type: ignore[no-any-return]
+        return next(iter(manifest["dockerImages"]))
 
     clean = tmp_path / "clean"
     shutil.copytree(APP_DIR, clean)

@@ -27,7 +27,7 @@ class QuickstartStack(Stack):
     """
 
     def __init__(self, scope: Construct, id: str, **kwargs: object) -> None:
-        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]  # Stack props passed through
         vpc = ec2.Vpc(
             self,
             "Vpc",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aws_cdk import ArnFormat, Duration, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_backup as backup
@@ -273,7 +273,7 @@ class PostgresDatabase(Construct):
                 description=f"{self.node.path}: TLS forced, slow queries and connections logged",
                 parameters=parameters,
             )
-            instance_options = {
+            instance_options: dict[str, Any] = {
                 "auto_minor_version_upgrade": True,
                 "enable_performance_insights": True,
                 "performance_insight_encryption_key": self.kms_key,
@@ -286,9 +286,9 @@ class PostgresDatabase(Construct):
                 "Cluster",
                 engine=cluster_engine,
                 cluster_identifier=identifier,
-                writer=rds.ClusterInstance.serverless_v2("Writer", **instance_options),  # type: ignore[arg-type]  # kwargs typed per key
+                writer=rds.ClusterInstance.serverless_v2("Writer", **instance_options),
                 readers=(
-                    [rds.ClusterInstance.serverless_v2("Reader", scale_with_writer=True, **instance_options)]  # type: ignore[arg-type]
+                    [rds.ClusterInstance.serverless_v2("Reader", scale_with_writer=True, **instance_options)]
                     if multi_az
                     else []
                 ),
@@ -483,7 +483,7 @@ class PostgresDatabase(Construct):
 
     def _monitored_instances(self) -> list[rds.CfnDBInstance]:
         if self.instance is not None:
-            return [_must(self.instance.node.default_child)]  # type: ignore[list-item]
+            return [cast(rds.CfnDBInstance, self.instance.node.default_child)]
         cluster = _must(self.cluster)
         return [child for child in cluster.node.find_all() if isinstance(child, rds.CfnDBInstance)]
 

@@ -89,7 +89,7 @@ def compare(a: Estimate, b: Estimate) -> dict[str, Any]:
             {
                 "stack": key[0],
                 "logical_id": key[1],
-                "type": (y or x).type,  # type: ignore[union-attr]
+                "type": (y or x).type,  # type: ignore[union-attr]  # x and y are never both None
                 "change": "added" if x is None else "removed" if y is None else "changed",
                 "a_monthly_usd": old,
                 "b_monthly_usd": new,

@@ -164,7 +164,7 @@ class CostEstimate(Construct):
         self.write_report = write_report
         self.budget_margin_percent = float(budget_margin_percent)
         self.priced_scope: IConstruct = scope
-        self.stack: Stack | None = scope if is_stack else None  # type: ignore[assignment]
+        self.stack: Stack | None = scope if is_stack else None  # type: ignore[assignment]  # is_stack is Stack.is_stack(scope)
         self.last_estimate: Estimate | None = None
         """The estimate from the final templates, set at each synth."""
         self._l1_cache: Estimate | None = None

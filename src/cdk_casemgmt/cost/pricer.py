@@ -1245,7 +1245,7 @@ def load_template(path: str | Path) -> dict[str, Any]:
     except ImportError as err:  # pragma: no cover - PyYAML ships with cfn-lint (testing extra)
         raise ValueError(f"{path}: YAML templates need PyYAML (pip install pyyaml)") from err
 
-    class _Loader(yaml.SafeLoader):  # type: ignore[misc]
+    class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no stubs here: its classes are Any
         pass
 
     def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:

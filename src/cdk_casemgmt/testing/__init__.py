@@ -21,15 +21,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cdk_casemgmt.compliance import Finding, compliance_findings
+    from cdk_casemgmt.cost.assertions import assert_monthly_cost_below, cost_estimate_of
     from cdk_casemgmt.testing._helpers import (
         STATEFUL_RESOURCE_TYPES,
         TEST_ACCOUNT,
         TEST_REGION,
-        Finding,
-        assert_monthly_cost_below,
         cfn_lint,
-        compliance_findings,
-        cost_estimate_of,
         feature_flags,
         logical_ids,
         masked_template,
@@ -60,8 +58,16 @@ __all__ = [
 ]
 
 
+_ELSEWHERE = {
+    "Finding": "cdk_casemgmt.compliance",
+    "compliance_findings": "cdk_casemgmt.compliance",
+    "assert_monthly_cost_below": "cdk_casemgmt.cost.assertions",
+    "cost_estimate_of": "cdk_casemgmt.cost.assertions",
+}
+
+
 def __getattr__(name: str) -> Any:
     # Lazy: importing the pytest plugin (a submodule) must not start aws-cdk-lib and jsii.
     if name in __all__:
-        return getattr(importlib.import_module("cdk_casemgmt.testing._helpers"), name)
+        return getattr(importlib.import_module(_ELSEWHERE.get(name, "cdk_casemgmt.testing._helpers")), name)
     raise AttributeError(f"module 'cdk_casemgmt.testing' has no attribute {name!r}")

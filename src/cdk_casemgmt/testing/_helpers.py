@@ -12,28 +12,8 @@ from typing import Any
 from aws_cdk import App, Environment, Stack, Stage
 from aws_cdk.assertions import Template
 
-from cdk_casemgmt.compliance import Finding, compliance_findings
-from cdk_casemgmt.cost.assertions import assert_monthly_cost_below, cost_estimate_of
+from cdk_casemgmt.compliance import Finding
 from cdk_casemgmt.testing._masking import mask_hashes
-
-__all__ = [
-    "STATEFUL_RESOURCE_TYPES",
-    "TEST_ACCOUNT",
-    "TEST_REGION",
-    "Finding",
-    "assert_monthly_cost_below",
-    "cfn_lint",
-    "compliance_findings",
-    "cost_estimate_of",
-    "feature_flags",
-    "logical_ids",
-    "masked_template",
-    "new_test_app",
-    "new_test_stack",
-    "synth_findings",
-    "template_of",
-    "test_env",
-]
 
 TEST_ACCOUNT = "111111111111"
 TEST_REGION = "us-east-1"

@@ -125,5 +125,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             app.openapi_schema = schema
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI documents replacing openapi() this way
     return app

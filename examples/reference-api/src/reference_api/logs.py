@@ -41,7 +41,7 @@ class JsonFormatter(logging.Formatter):
 def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
-    handler.formatter.converter = time.gmtime  # type: ignore[union-attr]
+    handler.formatter.converter = time.gmtime  # type: ignore[union-attr]  # set on the line above
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
