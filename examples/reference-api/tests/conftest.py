@@ -16,7 +16,7 @@ import httpx
 import pytest
 from refapi_support import create_database, stop_embedded
 from reference_api.app import create_app
-from reference_api.db import Database
+from reference_api.db import Database, ReadStatement
 from reference_api.migrate import migrate
 from reference_api.settings import Settings
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -115,6 +115,12 @@ class RollbackDatabase(Database):
 
     async def ping(self) -> None:
         await self._conn.exec_driver_sql("SELECT 1")
+
+    async def fetch(self, stmt: ReadStatement, params: dict[str, Any]) -> list[Any]:
+        """Hot reads see the test's uncommitted rows: same SQL, on the test's own connection."""
+        raw = await self._conn.get_raw_connection()
+        rows: list[Any] = await raw.driver_connection.fetch(stmt.sql, *stmt.args(params))
+        return rows
 
 
 @pytest.fixture

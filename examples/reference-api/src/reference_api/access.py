@@ -23,13 +23,27 @@ from .problems import ProblemError, problem_type
 from .schema import case_members, cases
 
 
-def visible(p: Principal, table: Any = cases) -> ColumnElement[bool]:
+def visible(p: Principal, table: Any = cases, *, sub: Any = None) -> ColumnElement[bool]:
+    """The access rule; ``sub`` may be a ``bindparam`` standing for ``p.sub`` (precompiled reads)."""
     if p.is_supervisor:
         return true()
-    member = exists().where(case_members.c.case_id == table.c.id, case_members.c.user_id == p.sub)
+    who = p.sub if sub is None else sub
+    member = exists().where(case_members.c.case_id == table.c.id, case_members.c.user_id == who)
     if p.role == "agent":
-        return or_(table.c.assignee_id == p.sub, table.c.created_by == p.sub, member)
-    return or_(table.c.requester_id == p.sub, member)
+        return or_(table.c.assignee_id == who, table.c.created_by == who, member)
+    return or_(table.c.requester_id == who, member)
+
+
+def audience(p: Principal) -> str:
+    """Which shape ``visible`` takes for ``p``: the key of precompiled statements."""
+    return "supervisor" if p.is_supervisor else p.role if p.role == "agent" else "client"
+
+
+AUDIENCE_EXAMPLE = {
+    "supervisor": Principal(sub="", role="admin"),
+    "agent": Principal(sub="", role="agent"),
+    "client": Principal(sub="", role="client"),
+}
 
 
 def not_found() -> ProblemError:

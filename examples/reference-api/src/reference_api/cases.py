@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Path, Query
-from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from . import cursor as cursors
-from .access import forbidden, load_case, require_staff, require_supervisor, visible
+from .access import (
+    AUDIENCE_EXAMPLE,
+    audience,
+    forbidden,
+    load_case,
+    not_found,
+    require_staff,
+    require_supervisor,
+    visible,
+)
+from .db import ReadStatement
 from .deps import DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
 from .jsonutil import dumps
 from .models import (
@@ -92,6 +118,18 @@ async def _check_assignee(conn: AsyncConnection, user_id: str | None) -> None:
 
 # --- list -------------------------------------------------------------------------------------
 
+_LIST_FILTERS = (
+    "q",
+    "statuses",
+    "priorities",
+    "assignee",
+    "requester",
+    "team",
+    "tags",
+    "due_before",
+    "due_after",
+)
+
 
 class Sort(str, Enum):
     created_asc = "created_at"
@@ -134,52 +172,83 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    stmt: Select[Any] = select(*CASE_COLUMNS).where(visible(p))
-    if deleted is Deleted.exclude:
-        stmt = stmt.where(cases.c.deleted_at.is_(None))
-    elif not p.is_supervisor:
+    if deleted is not Deleted.exclude and not p.is_supervisor:
         raise forbidden("only managers and admins may list deleted cases")
-    elif deleted is Deleted.only:
-        stmt = stmt.where(cases.c.deleted_at.is_not(None))
-    if q:
-        stmt = stmt.where(cases.c.search.op("@@")(func.websearch_to_tsquery("english", q)))
-    if status:
-        stmt = stmt.where(cases.c.status.in_([s.value for s in status]))
-    if priority:
-        stmt = stmt.where(cases.c.priority.in_([x.value for x in priority]))
-    if assignee_id:
-        stmt = stmt.where(cases.c.assignee_id == (p.sub if assignee_id == "me" else assignee_id))
-    if requester_id:
-        stmt = stmt.where(cases.c.requester_id == requester_id)
-    if team:
-        stmt = stmt.where(cases.c.team == team)
-    if tag:
-        stmt = stmt.where(cases.c.tags.contains([tag]))
-    if due_before:
-        stmt = stmt.where(cases.c.due_date < due_before)
-    if due_after:
-        stmt = stmt.where(cases.c.due_date > due_after)
-
-    column = cases.c.created_at if sort in (Sort.created_asc, Sort.created_desc) else cases.c.updated_at
-    descending = sort.value.startswith("-")
     secret = db.settings.cursor_secret.get_secret_value().encode()
+    params: dict[str, Any] = {
+        "sub": p.sub,
+        "q": q,
+        "statuses": [s.value for s in status] if status else None,
+        "priorities": [x.value for x in priority] if priority else None,
+        "assignee": (p.sub if assignee_id == "me" else assignee_id) if assignee_id else None,
+        "requester": requester_id or None,
+        "team": team or None,
+        "tags": [tag] if tag else None,
+        "due_before": due_before,
+        "due_after": due_after,
+        "limit": limit + 1,
+    }
     if cursor:
-        value, last_id = cursors.decode(secret, cursor, sort.value)
-        key = tuple_(column, cases.c.id)
-        stmt = stmt.where(key < tuple_(value, last_id) if descending else key > tuple_(value, last_id))
-    order = (column.desc(), cases.c.id.desc()) if descending else (column.asc(), cases.c.id.asc())
-    stmt = stmt.order_by(*order).limit(limit + 1)
-
-    async with db.read() as conn:
-        result = await conn.execute(stmt)
-        keys = [str(k) for k in result.keys()]  # noqa: SIM118  # plain str keys: orjson refuses str subclasses
-        rows = result.all()
-    items = [dict(zip(keys, r, strict=True)) for r in rows[:limit]]
+        params["after_value"], params["after_id"] = cursors.decode(secret, cursor, sort.value)
+    filters = tuple(name for name in _LIST_FILTERS if params.get(name))
+    stmt = _list_statement(audience(p), deleted, sort, filters, bool(cursor))
+    rows = await db.fetch(stmt, params)
+    items = [dict(r) for r in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = items[-1]
-        next_cursor = cursors.encode(secret, sort.value, last[column.name], last["id"])
+        column = "created_at" if sort in (Sort.created_asc, Sort.created_desc) else "updated_at"
+        next_cursor = cursors.encode(secret, sort.value, last[column], last["id"])
     return _json({"items": items, "next_cursor": next_cursor})
+
+
+@functools.cache
+def _list_statement(
+    who: str, deleted: Deleted, sort: Sort, filters: tuple[str, ...], after: bool
+) -> ReadStatement:
+    """The list query for one combination of filters, compiled once (at most a few hundred shapes)."""
+    stmt: Select[Any] = select(*CASE_COLUMNS).where(
+        visible(AUDIENCE_EXAMPLE[who], sub=bindparam("sub", type_=Text()))
+    )
+    if deleted is Deleted.exclude:
+        stmt = stmt.where(cases.c.deleted_at.is_(None))
+    elif deleted is Deleted.only:
+        stmt = stmt.where(cases.c.deleted_at.is_not(None))
+    conditions: dict[str, Callable[[], ColumnElement[bool]]] = {
+        "q": lambda: cases.c.search.op("@@")(
+            func.websearch_to_tsquery(literal_column("'english'::regconfig"), bindparam("q", type_=Text()))
+        ),
+        "statuses": lambda: cases.c.status == any_(bindparam("statuses", type_=ARRAY(Text()))),
+        "priorities": lambda: cases.c.priority == any_(bindparam("priorities", type_=ARRAY(Text()))),
+        "assignee": lambda: cases.c.assignee_id == bindparam("assignee", type_=Text()),
+        "requester": lambda: cases.c.requester_id == bindparam("requester", type_=Text()),
+        "team": lambda: cases.c.team == bindparam("team", type_=Text()),
+        "tags": lambda: cases.c.tags.contains(bindparam("tags", type_=ARRAY(Text()))),
+        "due_before": lambda: cases.c.due_date < bindparam("due_before", type_=Date()),
+        "due_after": lambda: cases.c.due_date > bindparam("due_after", type_=Date()),
+    }
+    for name in filters:
+        stmt = stmt.where(conditions[name]())
+    column = cases.c.created_at if sort in (Sort.created_asc, Sort.created_desc) else cases.c.updated_at
+    descending = sort.value.startswith("-")
+    if after:
+        key = tuple_(column, cases.c.id)
+        last = tuple_(
+            bindparam("after_value", type_=column.type), bindparam("after_id", type_=cases.c.id.type)
+        )
+        stmt = stmt.where(key < last if descending else key > last)
+    order = (column.desc(), cases.c.id.desc()) if descending else (column.asc(), cases.c.id.asc())
+    return ReadStatement(stmt.order_by(*order).limit(bindparam("limit", type_=Integer())))
+
+
+@functools.cache
+def _get_statement(who: str) -> ReadStatement:
+    return ReadStatement(
+        select(*CASE_COLUMNS).where(
+            cases.c.id == bindparam("case_id", type_=cases.c.id.type),
+            visible(AUDIENCE_EXAMPLE[who], sub=bindparam("sub", type_=Text())),
+        )
+    )
 
 
 # --- create / read / update / delete ---------------------------------------------------------------
@@ -236,8 +305,10 @@ async def get_case(
     p: PrincipalDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    async with db.read() as conn:
-        row = await load_case(conn, p, case_id, allow_deleted=True)
+    rows = await db.fetch(_get_statement(audience(p)), {"case_id": case_id, "sub": p.sub})
+    if not rows or (rows[0]["deleted_at"] is not None and not p.is_supervisor):
+        raise not_found()  # same outcome as load_case(..., allow_deleted=True)
+    row = rows[0]
     tag = etag(row["version"])
     if if_none_match and tag in [c.strip().removeprefix("W/") for c in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": tag})

@@ -6,6 +6,15 @@ name. Credentials come from ``DATABASE_URL`` or from a Secrets Manager secret (D
 PostgreSQL rejects the password the secret is read again and the connection retried once, so a
 rotation never needs a redeploy. ``pool_pre_ping`` drops connections that died with a database
 restart, so the service recovers by itself.
+
+Hot reads (get case, list cases) skip SQLAlchemy's execution layer and run on a small asyncpg pool of
+their own (``fetch``): one round trip per read, where a pooled SQLAlchemy connection costs four
+(pre-ping, BEGIN, the query, ROLLBACK on return) plus statement cache-key generation, about 2 ms of
+CPU per read on the 2-core test machine against well under 1 ms of SQL. The statements are still
+written with SQLAlchemy Core and compiled once (``ReadStatement``), so the one access rule stays the
+one SQL predicate. A read is a single autocommit statement and is retried once on a dropped
+connection, which replaces the pre-ping after a database restart; connections come from the same
+``_connect`` (credentials re-read on a password error, ``statement_timeout``).
 """
 
 from __future__ import annotations
@@ -20,8 +29,10 @@ from typing import Any
 import asyncpg
 import orjson
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import ClauseElement
 
 from .settings import Settings
 
@@ -113,6 +124,23 @@ def sqlalchemy_url(credentials: Credentials) -> str:
     ).render_as_string(hide_password=False)
 
 
+class ReadStatement:
+    """A Core statement with named ``bindparam``s compiled once to asyncpg's ``$n`` SQL."""
+
+    _dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+    def __init__(self, stmt: ClauseElement) -> None:
+        compiled = stmt.compile(dialect=self._dialect)
+        self.sql = compiled.string
+        self.names: tuple[str, ...] = tuple(getattr(compiled, "positiontup", None) or ())
+
+    def args(self, params: dict[str, Any]) -> list[Any]:
+        return [params[name] for name in self.names]
+
+
+_DROPPED = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError)
+
+
 class Database:
     """The process-wide engine plus the transaction helper handlers use."""
 
@@ -131,6 +159,44 @@ class Database:
             json_serializer=lambda value: orjson.dumps(value).decode(),
             json_deserializer=orjson.loads,
         )
+        self._read_pool: asyncpg.Pool | None = None
+        self._read_pool_lock = asyncio.Lock()
+
+    async def _reads(self) -> asyncpg.Pool:
+        if self._read_pool is None:
+            async with self._read_pool_lock:
+                if self._read_pool is None:
+                    s = self.settings
+
+                    async def connect(*_: Any, **__: Any) -> asyncpg.Connection:
+                        return await self._connect()
+
+                    async def keep(_: asyncpg.Connection) -> None:
+                        """Single autocommit reads leave no session state: nothing to reset."""
+
+                    self._read_pool = await asyncpg.create_pool(
+                        connect=connect,
+                        reset=keep,
+                        min_size=0,
+                        max_size=s.db_pool_size,
+                        max_inactive_connection_lifetime=300,
+                    )
+        return self._read_pool
+
+    async def fetch(self, stmt: ReadStatement, params: dict[str, Any]) -> list[asyncpg.Record]:
+        """Run one read statement on the read pool; retried once if the connection was dropped."""
+        args = stmt.args(params)
+        pool = self._read_pool or await self._reads()
+        try:
+            async with pool.acquire(timeout=self.settings.db_pool_timeout_s) as conn:
+                rows: list[asyncpg.Record] = await conn.fetch(stmt.sql, *args)
+                return rows
+        except _DROPPED as exc:
+            log.warning("read retried after a dropped connection: %s", type(exc).__name__)
+            await pool.expire_connections()  # the others died with it: reconnect them on next use
+            async with pool.acquire(timeout=self.settings.db_pool_timeout_s) as conn:
+                rows = await conn.fetch(stmt.sql, *args)
+                return rows
 
     async def _connect(self) -> asyncpg.Connection:
         creds = await self.credentials.get()
@@ -173,4 +239,10 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._read_pool is not None:
+            try:
+                await asyncio.wait_for(self._read_pool.close(), timeout=10)
+            except TimeoutError:
+                self._read_pool.terminate()
+            self._read_pool = None
         await self.engine.dispose()

@@ -147,6 +147,9 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+_LOST = ("ConnectionDoesNotExistError", "CannotConnectNowError", "AdminShutdownError", "InterfaceError")
+
+
 def _is_connection_error(error: object) -> bool:
     """True when the error (or what caused it) means the connection is gone or cannot be made."""
     import asyncpg
@@ -182,6 +185,10 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(OSError, _database_unavailable)
+    import asyncpg
+
+    for name in _LOST:  # raised by the raw read pool (db.Database.fetch), not wrapped by SQLAlchemy
+        app.add_exception_handler(getattr(asyncpg.exceptions, name), _database_unavailable)
     app.add_exception_handler(Exception, _unhandled)
 
 
