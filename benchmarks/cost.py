@@ -37,7 +37,7 @@ def reference_app(outdir: str) -> App:
 
 def quickstart_app(outdir: str) -> App:
     sys.path.insert(0, str(ROOT / "examples" / "quickstart"))
-    from app import QuickstartStack  # type: ignore[import-not-found]
+    from app import QuickstartStack
 
     from cdk_casemgmt.testing import feature_flags, test_env
 

@@ -139,7 +139,7 @@ def refresh(region: str, *, dry_run: bool, new: bool) -> None:
         doc["prices"][key] = {
             "usd": round(usd, 8),
             "unit": old.get("unit", ""),
-            "source": f"AWS Price List Query API: {rule[0]} {rule[1]}, SKU {sku}",  # type: ignore[index]
+            "source": f"AWS Price List Query API: {rule[0]} {rule[1]}, SKU {sku}",
             "source_date": effective[:10],
             "confidence": "high",
         }

@@ -127,7 +127,7 @@ def sqlalchemy_url(credentials: Credentials) -> str:
 class ReadStatement:
     """A Core statement with named ``bindparam``s compiled once to asyncpg's ``$n`` SQL."""
 
-    _dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
+    _dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves dialect constructors untyped
 
     def __init__(self, stmt: ClauseElement) -> None:
         compiled = stmt.compile(dialect=self._dialect)
