@@ -51,3 +51,15 @@ async def test_failures_are_not_remembered(app: Any) -> None:
         with pytest.raises(auth.ProblemError):
             await verifier.verify(token)
     assert token not in verifier._verified
+
+
+async def test_cache_size_zero_verifies_every_request(app: Any, settings_factory: Any) -> None:
+    """``API_TOKEN_CACHE_SIZE=0`` turns the memory off (how the benchmark measures full RS256 checks)."""
+    settings = settings_factory("postgresql://unused/db", token_cache_size=0)
+    verifier, dev = auth.build_verifier(settings)
+    assert dev is not None and verifier.cache_size == 0
+    token = dev.token("cache-off", "agent")
+    first = await verifier.verify(token)
+    second = await verifier.verify(token)
+    assert first == second and first is not second  # verified twice, nothing remembered
+    assert verifier._verified == {}

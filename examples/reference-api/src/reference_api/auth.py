@@ -150,9 +150,10 @@ class TokenVerifier:
         if self._generation != self.jwks.generation:
             self._verified.clear()
             self._generation = self.jwks.generation
-        if len(self._verified) >= self.cache_size:
-            self._verified.clear()
-        self._verified[token] = (principal, expires_at)
+        if self.cache_size:
+            if len(self._verified) >= self.cache_size:
+                self._verified.clear()
+            self._verified[token] = (principal, expires_at)
         return principal
 
     async def _verify(self, token: str) -> tuple[Principal, float]:
@@ -263,7 +264,19 @@ def build_verifier(settings: Settings) -> tuple[TokenVerifier, DevIssuer | None]
     if settings.cognito_issuer:
         issuer = settings.cognito_issuer.rstrip("/")
         jwks = JwksSource(f"{issuer}/.well-known/jwks.json", cache_s=settings.jwks_cache_s)
-        return TokenVerifier(issuer=issuer, client_ids=settings.cognito_client_ids, jwks=jwks), None
+        verifier = TokenVerifier(
+            issuer=issuer,
+            client_ids=settings.cognito_client_ids,
+            jwks=jwks,
+            cache_size=settings.token_cache_size,
+        )
+        return verifier, None
     dev = DevIssuer(settings)
     jwks = JwksSource(None, cache_s=settings.jwks_cache_s, static=dev.jwks)
-    return TokenVerifier(issuer=settings.dev_issuer, client_ids=[settings.dev_client_id], jwks=jwks), dev
+    verifier = TokenVerifier(
+        issuer=settings.dev_issuer,
+        client_ids=[settings.dev_client_id],
+        jwks=jwks,
+        cache_size=settings.token_cache_size,
+    )
+    return verifier, dev

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     cognito_issuer: str | None = None
     cognito_client_ids: list[str] = Field(default_factory=list)
     jwks_cache_s: int = Field(default=300, ge=10)
+    # Verified tokens remembered until their own expiry (0: verify the signature on every request).
+    token_cache_size: int = Field(default=10_000, ge=0, le=1_000_000)
     # Development issuer: tokens signed by a local RSA key, checked by the same verifier.
     dev_issuer: str = "http://127.0.0.1:8000/dev-issuer"
     dev_client_id: str = "reference-api-dev"
