@@ -147,20 +147,23 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
-_LOST = ("ConnectionDoesNotExistError", "CannotConnectNowError", "AdminShutdownError", "InterfaceError")
+# Errors that mean "no usable connection right now", not a fault of the request. A rejected password is
+# one: between the two steps of a rotation (the role has the new password, the secret the old one) a new
+# connection cannot log in until the secret is updated, and db.CredentialSource re-reads it on the next try.
+_LOST = (
+    "ConnectionDoesNotExistError",
+    "CannotConnectNowError",
+    "AdminShutdownError",
+    "InterfaceError",
+    "InvalidAuthorizationSpecificationError",
+)
 
 
 def _is_connection_error(error: object) -> bool:
     """True when the error (or what caused it) means the connection is gone or cannot be made."""
     import asyncpg
 
-    lost = (
-        OSError,
-        asyncpg.exceptions.ConnectionDoesNotExistError,
-        asyncpg.exceptions.CannotConnectNowError,
-        asyncpg.exceptions.AdminShutdownError,
-        asyncpg.exceptions.InterfaceError,
-    )
+    lost = (OSError, *(getattr(asyncpg.exceptions, name) for name in _LOST))
     seen = 0
     while error is not None and seen < 5:
         if isinstance(error, lost):
