@@ -43,3 +43,131 @@ def stop_embedded(server: Any) -> None:
     finally:
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user, timeout=20)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ApiProcess:
+    """``python -m reference_api serve`` as a child process, as ECS runs it; its JSON log lines are kept."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        import subprocess
+        import sys
+        import threading
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [
+            sys.executable,
+            "-m",
+            "reference_api",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        self.proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def records(self) -> list[dict[str, Any]]:
+        """The process's log records; a line that is not JSON (a stray traceback) becomes a `raw` record."""
+        import orjson
+
+        parsed: list[dict[str, Any]] = []
+        for line in list(self.lines):
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                record = None
+            parsed.append(record if isinstance(record, dict) else {"level": "raw", "message": line})
+        return parsed
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    async def wait_ready(self, timeout: float = 20) -> None:
+        """Bounded wait until /ready answers 200 (the process started and reached its database)."""
+        import asyncio
+        import time
+
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(base_url=self.url) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"the API exited with {self.proc.returncode}:\n{self.output()}")
+                try:
+                    if (await client.get("/ready")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise AssertionError(f"the API was not ready within {timeout} s:\n{self.output()}")
+
+    def wait_exit(self, timeout: float) -> int:
+        import subprocess
+
+        try:
+            code: int = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the API did not exit within {timeout} s:\n{self.output()}") from None
+        self._reader.join(timeout=5)
+        return code
+
+    def __enter__(self) -> ApiProcess:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._reader.join(timeout=5)
+        if exc_type is not None:  # pytest shows captured stdout with the failure
+            print(f"--- API process output (exit {self.proc.returncode}) ---\n{self.output()}")
+
+
+def api_env(settings: Settings, **overrides: str) -> dict[str, str]:
+    """The environment of an API process with the test settings (dev key, directories, cursor secret)."""
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("API_", "AWS_")) and k not in ("DATABASE_URL", "PYTEST_CURRENT_TEST")
+    }
+    env.update(
+        {
+            "API_ENVIRONMENT": settings.environment,
+            "API_DEV_KEY_PATH": settings.dev_key_path,
+            "API_DOCUMENTS_DIR": settings.documents_dir,
+            "API_MAIL_DIR": settings.mail_dir,
+            "API_CURSOR_SECRET": settings.cursor_secret.get_secret_value(),
+            "API_LOG_LEVEL": "INFO",
+        }
+    )
+    env.update(overrides)
+    return env

@@ -133,3 +133,24 @@ async def test_malformed_json_is_a_problem(client: httpx.AsyncClient, auth: Any)
     )
     assert r.status_code == 422
     assert r.headers["content-type"] == PROBLEM
+
+
+async def test_an_unhandled_error_is_answered_inside_the_app(app_db: Any) -> None:
+    """The 500 is sent by the app, not re-raised to the server, which would log it again and close the
+    keep-alive connection under the client's next request (a 502 behind the ALB)."""
+    from reference_api.app import create_app
+
+    app = create_app(app_db.settings, db=app_db)
+
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/boom", boom, include_in_schema=False)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)  # a re-raise fails the test
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        r = await c.get("/boom", headers={"X-Request-ID": "boom-1"})
+    assert r.status_code == 500
+    assert r.headers["content-type"] == PROBLEM
+    assert r.headers["x-request-id"] == "boom-1"
+    assert r.json()["request_id"] == "boom-1"
+    assert "a bug" not in r.text

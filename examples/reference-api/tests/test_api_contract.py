@@ -1,4 +1,5 @@
-"""Schemathesis over the OpenAPI schema, in-process: no server errors, every response conforms."""
+"""Schemathesis over the OpenAPI schema, in-process: no server errors, every response conforms; then its
+stateful phase, which chains operations through links (a created case's id feeds the next calls)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from reference_api.app import create_app
 from reference_api.db import Database
 from reference_api.migrate import migrate
 from reference_api.settings import Settings
+from schemathesis.generation.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 
@@ -68,3 +70,40 @@ def test_api_conforms_to_its_openapi(api_schema: Any, committed_app: Any) -> Non
             case.call_and_validate(headers=headers, excluded_checks=EXCLUDED)
 
         check()
+
+
+def test_api_stateful_sequences_conform(api_schema: Any, committed_app: Any) -> None:
+    """Schemathesis' stateful phase: FastAPI emits no OpenAPI links, so schemathesis infers them from the
+    schema (dependency analysis: `POST /api/cases` yields the `case_id` of the case routes, and so on)
+    and runs sequences of linked calls; every response is validated as in the test above."""
+    token = committed_app.state.dev_issuer.token("contract-admin", "admin")
+    headers = {"Authorization": f"Bearer {token}"}
+    calls: list[tuple[str, int]] = []
+
+    class Sequences(api_schema.as_state_machine()):  # type: ignore[misc]  # a class built at run time
+        def before_call(self, case: Any) -> None:
+            # The sequences are about state, not authentication (the test above covers 401s): a generated
+            # Authorization header would end every sequence at its first call.
+            case.headers = {**(case.headers or {}), **headers}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            calls.append((case.operation.path, response.status_code))
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, headers=headers, excluded_checks=EXCLUDED)
+
+    run_state_machine_as_test(
+        Sequences,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    assert not [call for call in calls if call[1] >= 500]
+    # The links were followed: operations on an id taken from an earlier response succeeded.
+    linked = {path for path, status in calls if "{" in path and status < 300}
+    assert len(linked) >= 2, calls

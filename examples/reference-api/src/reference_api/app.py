@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.storage = build_storage(settings)
     problems.install(app)
     app.add_exception_handler(Replay, replay_handler)
+    app.add_middleware(
+        problems.UnhandledErrors
+    )  # inside RequestContextMiddleware: the 500 gets the request id
     app.add_middleware(RequestContextMiddleware)
 
     @app.get("/health", operation_id="health", response_model=Health, tags=["ops"], include_in_schema=True)

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .logs import request_id_var
 
@@ -147,20 +148,23 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
-_LOST = ("ConnectionDoesNotExistError", "CannotConnectNowError", "AdminShutdownError", "InterfaceError")
+# Errors that mean "no usable connection right now", not a fault of the request. A rejected password is
+# one: between the two steps of a rotation (the role has the new password, the secret the old one) a new
+# connection cannot log in until the secret is updated, and db.CredentialSource re-reads it on the next try.
+_LOST = (
+    "ConnectionDoesNotExistError",
+    "CannotConnectNowError",
+    "AdminShutdownError",
+    "InterfaceError",
+    "InvalidAuthorizationSpecificationError",
+)
 
 
 def _is_connection_error(error: object) -> bool:
     """True when the error (or what caused it) means the connection is gone or cannot be made."""
     import asyncpg
 
-    lost = (
-        OSError,
-        asyncpg.exceptions.ConnectionDoesNotExistError,
-        asyncpg.exceptions.CannotConnectNowError,
-        asyncpg.exceptions.AdminShutdownError,
-        asyncpg.exceptions.InterfaceError,
-    )
+    lost = (OSError, *(getattr(asyncpg.exceptions, name) for name in _LOST))
     seen = 0
     while error is not None and seen < 5:
         if isinstance(error, lost):
@@ -173,6 +177,39 @@ def _is_connection_error(error: object) -> bool:
 async def _unhandled(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"path": request.url.path})
     return problem_response(request, 500, detail="An unexpected error occurred; quote the request id.")
+
+
+class UnhandledErrors:
+    """Pure ASGI middleware: an unhandled error becomes the problem+json 500 here, inside the app.
+
+    Starlette renders an ``Exception`` handler in its outermost middleware and then re-raises, so uvicorn
+    logs the error a second time and closes the connection, without ``Connection: close`` and only after
+    that logging. A client that already sent its next request on the keep-alive connection (the ALB
+    does) gets a reset: a 502 for an unrelated request. Answered here, the connection stays usable. An
+    error after the response started still propagates: closing the connection is all that is left.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:
+                raise
+            response = await _unhandled(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:

@@ -164,3 +164,4 @@ async def run_worker(db: Database, mailer: Mailer, stop: asyncio.Event) -> None:
         if handled == 0:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=db.settings.outbox_poll_s)
+    log.info("outbox worker stopped")  # the last batch is committed: nothing is left half-sent
