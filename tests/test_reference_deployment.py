@@ -292,6 +292,20 @@ def test_image_context_is_the_api_package_only(synthesized: dict[str, Any]) -> N
     assert image["source"]["platform"] == "linux/arm64"
 
 
+def test_the_load_balancer_admits_only_cloudfront(synthesized: dict[str, Any]) -> None:
+    stack = synthesized["stack"]
+    assert stack.api.ingress.value == "cloudfront"
+    group = _resolve(stack, stack.api.load_balancer_security_group.security_group_id)
+    rules = [
+        r["Properties"]
+        for r in resources_of(synthesized["template"], "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == group
+    ]
+    assert [(r["FromPort"], sorted(k for k in r if k.startswith(("Cidr", "Source")))) for r in rules] == [
+        (80, ["SourcePrefixListId"])
+    ]
+
+
 def test_load_balancer_health_check_is_the_shallow_health_endpoint(synthesized: dict[str, Any]) -> None:
     tg = only(synthesized["template"], "AWS::ElasticLoadBalancingV2::TargetGroup")[1]["Properties"]
     assert tg["HealthCheckPath"] == "/health"
