@@ -1,5 +1,5 @@
 # cdk-casemgmt: every target installs what it needs from nothing (Python 3 + git).
-#   make synth   synthesize the example app (compliance packs on) into cdk.out/
+#   make synth   synthesize the example apps (compliance packs on) into their cdk.out/
 #   make test    lint + type-check + the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -36,8 +36,9 @@ $(STAMP): pyproject.toml constraints/dev.txt $(wildcard examples/reference-api/p
 
 install: $(STAMP) ## create .venv and install the library, test and docs tools
 
-synth: $(STAMP) ## synthesize examples/quickstart with the four compliance packs
+synth: $(STAMP) ## synthesize examples/quickstart and the reference deployment with the four compliance packs
 	cd examples/quickstart && $(BIN)/python app.py
+	cd examples/reference-api/infra && $(BIN)/python app.py
 
 lint: $(STAMP) ## ruff + mypy --strict on src/
 	$(BIN)/ruff check src tests benchmarks examples
@@ -63,4 +64,4 @@ docs: $(STAMP) ## build the mkdocs site into site/
 	$(BIN)/mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) cdk.out examples/*/cdk.out site .pytest_cache
+	rm -rf $(VENV) cdk.out examples/*/cdk.out examples/reference-api/infra/cdk.out site .pytest_cache

