@@ -472,3 +472,28 @@ async def test_password_rotation_rereads_the_secret_without_a_failed_request(
     assert await db_check.fetchval("SELECT count(*) FROM cases WHERE title = 'rotation window'") == 0
     await db_check.close()
     await su.close()
+
+
+async def test_failed_logins_at_once_share_one_secret_read(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """Between ALTER ROLE and the secret update every new connection fails: a burst of failures
+    reads the secret once, not once each; a later failure reads it again (it may have changed)."""
+    from reference_api import db as dbmod
+
+    loads = 0
+    stale = dbmod.Credentials("h", 5432, "d", "u", "old")
+
+    class Counting(dbmod.CredentialSource):
+        async def _load(self) -> dbmod.Credentials:
+            nonlocal loads
+            loads += 1
+            await asyncio.sleep(0.01)  # a Secrets Manager round trip: the others queue meanwhile
+            return stale  # the secret still holds the old password
+
+    source = Counting(settings_factory("postgresql://u:old@h/d"))
+    assert await source.get() == stale and loads == 1
+    await asyncio.gather(*(source.refresh(stale) for _ in range(50)))
+    assert loads == 2
+    await source.refresh(stale)
+    assert loads == 3

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class CredentialSource:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._current: Credentials | None = None
+        self._loaded_at = -1e9
         self._lock = asyncio.Lock()
 
     async def get(self) -> Credentials:
@@ -61,12 +63,21 @@ class CredentialSource:
             async with self._lock:
                 if self._current is None:
                     self._current = await self._load()
+                    self._loaded_at = time.monotonic()
         return self._current
 
     async def refresh(self, stale: Credentials) -> Credentials:
+        """Re-read after an auth failure; failures that wait together share one read.
+
+        Between Secrets Manager's ``setSecret`` (the role has the new password) and ``finishSecret``
+        (the secret's AWSCURRENT has it) every new connection fails; a burst of them must not read
+        the secret once each, but a failure after the secret changed must always read it again.
+        """
+        failed_at = time.monotonic()
         async with self._lock:
-            if self._current is None or self._current == stale:
+            if self._current is None or (self._current == stale and self._loaded_at < failed_at):
                 self._current = await self._load()
+                self._loaded_at = time.monotonic()
                 log.warning("database credentials re-read after an authentication failure")
         return self._current
 
