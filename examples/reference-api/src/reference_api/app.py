@@ -112,6 +112,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             """The development issuer's public keys (development only)."""
             return Response(orjson.dumps(dev_issuer.jwks), media_type=JSON)
 
+    if dev_issuer is not None and settings.is_development:
+        from . import dev_signin, dev_web
+
+        app.state.dev_codes = dev_signin.AuthorizationCodes()
+        app.include_router(dev_signin.build_router(settings, dev_issuer, app.state.dev_codes))
+        web = dev_web.web_dir(settings)
+        if web is not None and web.is_dir():
+            app.include_router(dev_web.build_router(settings, web))
+
     app.include_router(cases_router)
     app.include_router(time_router)
     app.include_router(documents_router)

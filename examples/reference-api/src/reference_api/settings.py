@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     dev_issuer: str = "http://127.0.0.1:8000/dev-issuer"
     dev_client_id: str = "reference-api-dev"
     dev_key_path: str = ".reference-api/dev-signing-key.pem"
+    # The web front end served at / in development (dev_web.py): None = the example's web/ folder,
+    # "" = not served. Never served in production.
+    web_dir: str | None = None
 
     # Documents and e-mail (backends chosen per environment).
     documents_backend: Literal["local", "s3"] = "local"
