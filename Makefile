@@ -1,11 +1,14 @@
 # cdk-casemgmt: every target installs what it needs from nothing (Python 3 + git).
 #   make synth   synthesize the example apps (compliance packs on) into their cdk.out/
 #   make test    lint + type-check + the whole test suite
+#   make e2e     the web front end in headless Chromium against the real API (needs /usr/bin/chromium)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+E2E_STAMP := $(VENV)/.e2e-stamp
+CHROMIUM ?= /usr/bin/chromium
 PYTEST_WORKERS ?= auto
 # This machine's pip config names mirror folders that may not exist; pip says so once per package.
 PIP_NOISE := is ignored: it is neither a file nor a directory
@@ -22,7 +25,7 @@ ifneq ($(wildcard examples/reference-api/pyproject.toml),)
 INSTALL_REQS += -e 'examples/reference-api[test]'
 endif
 
-.PHONY: help install synth test lint typecheck unit bench docs clean api
+.PHONY: help install synth test lint typecheck unit bench docs clean api e2e
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -59,6 +62,17 @@ bench: $(STAMP) ## print synth timings
 
 api: $(STAMP) ## reference API on 127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL), demo data, dev tokens
 	cd examples/reference-api && $(BIN)/python -m reference_api demo
+
+$(E2E_STAMP): $(STAMP) constraints/dev.txt examples/reference-api/pyproject.toml
+	$(BIN)/python -m pip install -q -c constraints/dev.txt -e 'examples/reference-api[e2e]' 2> >(grep -v "$(PIP_NOISE)" >&2)
+	touch $@
+
+e2e: ## the web front end in headless Chromium (CHROMIUM, default /usr/bin/chromium) against the real API
+	@test -x "$(CHROMIUM)" || { printf '%s\n' \
+	  "make e2e: no Chromium at $(CHROMIUM). Install Debian's: sudo apt-get install -y chromium" \
+	  "(or run with CHROMIUM=/path/to/chromium). The browser tests never download a browser." >&2; exit 2; }
+	$(MAKE) --no-print-directory $(E2E_STAMP)
+	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -q examples/reference-api/e2e
 
 docs: $(STAMP) ## build the mkdocs site into site/
 	$(BIN)/mkdocs build --strict

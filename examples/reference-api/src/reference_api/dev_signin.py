@@ -134,10 +134,14 @@ def _oauth_error(error: str, description: str) -> Response:
 def _page(title: str, body: str, *, status: int = 200, form_targets: str = "'self'") -> HTMLResponse:
     document = (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<link rel="icon" href="data:,">\n'
         f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
         f"{body}\n</body>\n</html>\n"
     )
-    csp = f"default-src 'none'; form-action {form_targets}; frame-ancestors 'none'; base-uri 'none'"
+    csp = (
+        f"default-src 'none'; img-src data:; form-action {form_targets}; frame-ancestors 'none'; "
+        "base-uri 'none'"
+    )
     headers = {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff", **_NO_STORE}
     return HTMLResponse(document, status_code=status, headers=headers)
 
