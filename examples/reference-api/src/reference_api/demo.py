@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from .auth import DevIssuer
 from .db import Database
+from .dev_web import web_dir
 from .migrate import migrate
 from .schema import case_history, case_members, cases, comments, users
 from .settings import Settings, get_settings
@@ -149,7 +150,15 @@ def run_demo() -> int:
         token = issuer.token(sub, role, email=f"{sub}@example.com", ttl_s=12 * 3600)
         print(f"  {role:8s} {sub:14s} {token}", file=sys.stderr)
     print("\ncurl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/cases", file=sys.stderr)
-    print("OpenAPI: http://127.0.0.1:8000/api/docs\n", file=sys.stderr)
+    print("OpenAPI: http://127.0.0.1:8000/api/docs", file=sys.stderr)
+    web = web_dir(settings)
+    if web is not None and web.is_dir() and not settings.cognito_issuer:
+        print(
+            "Web front end: http://127.0.0.1:8000/ (Sign in opens the development sign-in: pick a demo"
+            " user, or type a user id and a role; no password)",
+            file=sys.stderr,
+        )
+    print(file=sys.stderr)
     from .server import serve
 
     serve("127.0.0.1", 8000)

@@ -72,7 +72,7 @@ def build_router(settings: Settings, root: Path) -> APIRouter:
         async def send_file() -> FileResponse:
             return FileResponse(path, media_type=media_type, headers=HEADERS)
 
-        router.add_api_route(url, send_file, methods=["GET"], name=f"web:{url}")
+        router.add_api_route(url, send_file, methods=["GET", "HEAD"], name=f"web:{url}")
 
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
