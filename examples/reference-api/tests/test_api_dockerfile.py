@@ -73,7 +73,7 @@ def test_no_curl_or_wget_in_the_image() -> None:
 
 def test_dockerignore_keeps_local_state_out() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
-    assert {".venv", ".reference-api", "cdk.out", "node_modules", "tests"} <= ignored
+    assert {".venv", ".reference-api", "cdk.out", "node_modules", "tests", "e2e", "web"} <= ignored
 
 
 def _free_port() -> int:
