@@ -25,7 +25,7 @@ ifneq ($(wildcard examples/reference-api/pyproject.toml),)
 INSTALL_REQS += -e 'examples/reference-api[test]'
 endif
 
-.PHONY: help install synth test lint typecheck unit bench docs clean api e2e
+.PHONY: help install synth test lint typecheck unit bench docs clean api e2e lock
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -62,6 +62,12 @@ bench: $(STAMP) ## print synth timings
 
 api: $(STAMP) ## reference API on 127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL), demo data, dev tokens
 	cd examples/reference-api && $(BIN)/python -m reference_api demo
+
+lock: $(STAMP) ## re-pin the reference API image's dependencies (hashes, all platforms) to the tested versions
+	$(BIN)/python -m pip install -q -c constraints/dev.txt uv 2> >(grep -v "$(PIP_NOISE)" >&2)
+	cd examples/reference-api && $(BIN)/uv pip compile pyproject.toml -c ../../constraints/dev.txt \
+		--generate-hashes --python-version 3.11 --universal --quiet \
+		--custom-compile-command "make lock" -o requirements.lock
 
 $(E2E_STAMP): $(STAMP) constraints/dev.txt examples/reference-api/pyproject.toml
 	$(BIN)/python -m pip install -q -c constraints/dev.txt -e 'examples/reference-api[e2e]' 2> >(grep -v "$(PIP_NOISE)" >&2)

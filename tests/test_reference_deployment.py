@@ -283,6 +283,7 @@ def test_image_context_is_the_api_package_only(synthesized: dict[str, Any]) -> N
         "Dockerfile",
         "README.md",
         "pyproject.toml",
+        "requirements.lock",
         "src",
     ]
     leftovers = [

@@ -64,6 +64,43 @@ def test_base_images_are_pinned() -> None:
             assert re.match(r"^\d+\.\d+\.\d+", tag), f"{image}: pin an exact version"
 
 
+def _lock() -> dict[str, tuple[str, int]]:
+    """requirements.lock as {normalized name: (version, number of hashes)}."""
+    pins: dict[str, tuple[str, int]] = {}
+    for block in re.split(r"\n(?=[A-Za-z0-9])", (ROOT / "requirements.lock").read_text()):
+        match = re.match(r"([A-Za-z0-9._-]+)==([^ ;\\\n]+)", block)
+        if match:
+            name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+            pins[name] = (match.group(2), block.count("--hash=sha256:"))
+    return pins
+
+
+def test_image_installs_the_locked_dependencies_with_hashes() -> None:
+    runs = [args for word, args in instructions() if word == "RUN"]
+    assert any("--require-hashes -r requirements.lock" in r for r in runs), runs
+    assert any("--no-deps ." in r for r in runs), "the app must not pull unlocked dependencies"
+    assert all(not re.search(r"pip install (?!--require-hashes|--no-deps)", r) for r in runs), runs
+
+
+def test_lock_pins_what_the_tests_ran() -> None:
+    """Every locked version is the one installed here, every pin is hashed, every dependency locked."""
+    from importlib.metadata import PackageNotFoundError, requires, version
+
+    pins = _lock()
+    assert len(pins) > 20
+    for name, (pinned, hashes) in pins.items():
+        assert hashes >= 1, f"{name} has no hash"
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            continue  # a platform-only dependency (e.g. Windows' colorama) not installed here
+        assert installed == pinned, f"{name}: locked {pinned}, tested {installed}; run `make lock`"
+    runtime = [r for r in requires("reference-api") or [] if "extra ==" not in r]
+    for requirement in runtime:
+        name = re.sub(r"[-_.]+", "-", re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]).lower()
+        assert name in pins, f"{requirement} is not in requirements.lock; run `make lock`"
+
+
 def test_no_curl_or_wget_in_the_image() -> None:
     text = (ROOT / "Dockerfile").read_text().lower()
     code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
