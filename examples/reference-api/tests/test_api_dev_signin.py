@@ -337,3 +337,12 @@ async def test_a_cognito_issuer_turns_the_development_sign_in_off(settings_facto
         for path in ("/dev-issuer/oauth2/authorize", "/runtime-config.json", "/"):
             assert (await c.get(path)).status_code == 404
     assert re.search(r"dev-issuer", str(app.openapi())) is None
+
+
+async def test_production_serves_the_openapi_document_but_not_the_swagger_page(
+    production_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    assert (await production_client.get("/api/docs")).status_code == 404
+    document = await production_client.get("/api/openapi.json")
+    assert document.status_code == 200 and "/api/cases" in document.json()["paths"]
+    assert (await client.get("/api/docs")).status_code == 200  # development keeps it

@@ -56,7 +56,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         title="Reference case-management API",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        # The Swagger UI page loads its script from a CDN, which the production CSP (CdnFrontend's)
+        # rightly blocks: development only. The OpenAPI document itself is served everywhere.
+        docs_url="/api/docs" if settings.is_development else None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
