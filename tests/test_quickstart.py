@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -24,12 +26,15 @@ def _load() -> ModuleType:
     return module
 
 
+def _cdk_json_context() -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((APP.parent / "cdk.json").read_text())["context"]
+    return context
+
+
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    app = App(
-        context={**feature_flags(), "@aws-cdk/core:validateAgainstDefaultRules": True},
-        outdir=str(tmp_path_factory.mktemp("cdk.out")),
-    )
+    # The context `make synth` and `npx cdk synth` run with: cdk.json's.
+    app = App(context=_cdk_json_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
     stack = _load().build(app)
     assembly = app.synth()  # raises on any unacknowledged finding (plugins registered by build())
     return {"stack": stack, "assembly": assembly, "template": template_of(stack)}
@@ -48,10 +53,20 @@ def test_cfn_lint_is_clean(synthesized: dict[str, Any]) -> None:
 
 
 def test_cdk_json_pins_the_recommended_feature_flags() -> None:
-    import json
-
-    context = json.loads((APP.parent / "cdk.json").read_text())["context"]
+    context = _cdk_json_context()
     assert {k: context[k] for k in feature_flags()} == dict(feature_flags())
+    assert context["@aws-cdk/core:validateAgainstDefaultRules"] is True
+
+
+def test_needs_no_context_lookup(synthesized: dict[str, Any]) -> None:
+    """ec2.Vpc asks for the stack's AZs whenever the stack has an account and region; without the
+    placeholder account's AZs cached in cdk.json, `npx cdk synth` would need AWS credentials and a
+    plain synth would put `dummy1a` into the subnets."""
+    manifest = json.loads((Path(synthesized["assembly"].directory) / "manifest.json").read_text())
+    assert manifest.get("missing", []) == []
+    azs = synthesized["template"]["Resources"]
+    zones = {r["Properties"]["AvailabilityZone"] for r in azs.values() if r["Type"] == "AWS::EC2::Subnet"}
+    assert zones == {"us-east-1a", "us-east-1b"}
 
 
 def test_snapshot(synthesized: dict[str, Any], cdk_snapshot: Any) -> None:
