@@ -33,6 +33,20 @@ async def test_request_id_is_kept_when_sane(client: httpx.AsyncClient) -> None:
     assert r.headers["x-request-id"] != "bad id\x01"
 
 
+async def test_no_api_response_may_be_cached_or_sniffed(client: httpx.AsyncClient, auth: Any) -> None:
+    """Case data must not stay in a browser, proxy or CDN cache, errors included."""
+    for response in (
+        await client.get("/api/me", headers=auth("cache-1", "agent")),
+        await client.get("/api/cases", headers=auth("cache-1", "agent")),
+        await client.get("/api/me"),  # 401 problem
+        await client.get("/api/nowhere", headers=auth("cache-1", "agent")),  # 404 problem
+    ):
+        assert response.headers["cache-control"] == "no-store", response.request.url
+        assert response.headers["x-content-type-options"] == "nosniff"
+    health = await client.get("/health")
+    assert "cache-control" not in health.headers and health.headers["x-content-type-options"] == "nosniff"
+
+
 async def test_missing_token_is_a_401_problem(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/me")
     assert r.status_code == 401

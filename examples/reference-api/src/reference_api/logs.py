@@ -53,8 +53,15 @@ def configure(level: str = "INFO") -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
+# Case data is personal and often regulated: no cache (browser, proxy or CDN) may keep an API
+# response, whatever a route forgets; ETag/If-Match concurrency does not need a cache.
+_NO_STORE = (b"cache-control", b"no-store")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+
+
 class RequestContextMiddleware:
-    """Pure ASGI middleware: request id (kept from ``X-Request-ID`` when sane), access log line."""
+    """Pure ASGI middleware: request id (kept from ``X-Request-ID`` when sane), access log line, and
+    ``Cache-Control: no-store`` + ``X-Content-Type-Options: nosniff`` unless a route set its own."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -74,13 +81,18 @@ class RequestContextMiddleware:
         request_id_var.set(rid)
         started = time.perf_counter()
         status = 500
-        header = (b"x-request-id", rid.encode())
+        added = [(b"x-request-id", rid.encode()), _NOSNIFF]
+        if scope["path"].startswith("/api/"):
+            added.append(_NO_STORE)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), header]
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in added if h[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         try:
