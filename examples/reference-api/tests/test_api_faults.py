@@ -497,3 +497,41 @@ async def test_failed_logins_at_once_share_one_secret_read(
     assert loads == 2
     await source.refresh(stale)
     assert loads == 3
+
+
+async def test_reads_survive_connections_terminated_under_the_pool(
+    own_pg: Any, settings_factory: Callable[..., Settings]
+) -> None:
+    """An RDS failover or a pg_terminate_backend kills pooled connections while they sit idle. Which error
+    asyncpg then raises is a race (ConnectionDoesNotExistError, or InternalClientError when the server's
+    "terminating connection" arrived while idle: seen as a 500 before CONNECTION_LOST named it); every
+    read must still succeed, on a fresh connection."""
+    url = await create_database(own_pg.get_uri(), "refapi_terminate")
+    db = Database(settings_factory(url, db_pool_size=3, db_max_overflow=0))
+    su = await _superuser(own_pg)
+    try:
+        await migrate(db)
+        app = create_app(db.settings, db=db)
+        h = {"Authorization": f"Bearer {app.state.dev_issuer.token('term-admin', 'admin')}"}
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            created = await client.post("/api/cases", headers=h, json={"title": "survives"})
+            case = created.json()["id"]
+            statuses = []
+            for i in range(30):
+                await asyncio.gather(*(client.get(f"/api/cases/{case}", headers=h) for _ in range(3)))
+                killed = await su.fetchval(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = 'reference-api' AND datname = 'refapi_terminate'"
+                )
+                assert killed >= 1
+                if i % 2:  # let the termination reach the idle connections' sockets first, or not
+                    await asyncio.sleep(0)
+                responses = await asyncio.gather(
+                    client.get(f"/api/cases/{case}", headers=h), client.get("/api/cases", headers=h)
+                )
+                statuses += [r.status_code for r in responses]
+            assert statuses == [200] * 60
+    finally:
+        await su.close()
+        await db.dispose()

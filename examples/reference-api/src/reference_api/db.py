@@ -149,7 +149,36 @@ class ReadStatement:
         return [params[name] for name in self.names]
 
 
-_DROPPED = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError)
+# The connection died under the statement (database restart or failover, pg_terminate_backend, network):
+# nothing ran to completion, so a read may be retried on a fresh connection, and a request that still
+# fails is a 503, not a 500 (problems.py). asyncpg raises InternalClientError ("cannot switch to state
+# 12; another operation is in progress") when the server's "terminating connection" message arrived
+# while the connection sat idle in the pool; which error a dead connection gives is a race.
+CONNECTION_LOST: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.AdminShutdownError,  # 57P01
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.CannotConnectNowError,  # 57P03
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    ConnectionError,
+)
+
+
+class _Connection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg ships no type information
+    """A connection whose ``close`` does not raise when the server already closed it.
+
+    After a failover or ``pg_terminate_backend`` the pools drop their dead connections (the read pool
+    expires them, which makes asyncpg close each one in a task of its own); closing politely writes a
+    Terminate message to a socket the server already closed, and the BrokenPipeError ended in
+    "Task exception was never retrieved" errors. There is nothing left to close: abort the transport.
+    """
+
+    async def close(self, *, timeout: float | None = None) -> None:
+        try:
+            await super().close(timeout=timeout)
+        except (ConnectionError, TimeoutError):
+            self.terminate()
 
 
 class Database:
@@ -202,7 +231,7 @@ class Database:
             async with pool.acquire(timeout=self.settings.db_pool_timeout_s) as conn:
                 rows: list[asyncpg.Record] = await conn.fetch(stmt.sql, *args)
                 return rows
-        except _DROPPED as exc:
+        except CONNECTION_LOST as exc:
             log.warning("read retried after a dropped connection: %s", type(exc).__name__)
             await pool.expire_connections()  # the others died with it: reconnect them on next use
             async with pool.acquire(timeout=self.settings.db_pool_timeout_s) as conn:
@@ -226,6 +255,7 @@ class Database:
             password=creds.password,
             database=creds.database,
             timeout=s.db_connect_timeout_s,
+            connection_class=_Connection,
             server_settings={
                 "statement_timeout": str(s.db_statement_timeout_ms),
                 "idle_in_transaction_session_timeout": str(max(s.db_statement_timeout_ms * 4, 10000)),

@@ -148,23 +148,21 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
-# Errors that mean "no usable connection right now", not a fault of the request. A rejected password is
-# one: between the two steps of a rotation (the role has the new password, the secret the old one) a new
-# connection cannot log in until the secret is updated, and db.CredentialSource re-reads it on the next try.
-_LOST = (
-    "ConnectionDoesNotExistError",
-    "CannotConnectNowError",
-    "AdminShutdownError",
-    "InterfaceError",
-    "InvalidAuthorizationSpecificationError",
-)
+# "No usable connection right now", not a fault of the request: a lost connection (db.CONNECTION_LOST),
+# or a rejected password. Between the two steps of a rotation (the role has the new password, the secret
+# the old one) a new connection cannot log in until the secret is updated, and db.CredentialSource
+# re-reads it on the next try.
+def _unavailable_errors() -> tuple[type[Exception], ...]:
+    import asyncpg
+
+    from .db import CONNECTION_LOST
+
+    return (*CONNECTION_LOST, asyncpg.InvalidAuthorizationSpecificationError, OSError)
 
 
 def _is_connection_error(error: object) -> bool:
     """True when the error (or what caused it) means the connection is gone or cannot be made."""
-    import asyncpg
-
-    lost = (OSError, *(getattr(asyncpg.exceptions, name) for name in _LOST))
+    lost = _unavailable_errors()
     seen = 0
     while error is not None and seen < 5:
         if isinstance(error, lost):
@@ -221,11 +219,8 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(DBAPIError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
-    app.add_exception_handler(OSError, _database_unavailable)
-    import asyncpg
-
-    for name in _LOST:  # raised by the raw read pool (db.Database.fetch), not wrapped by SQLAlchemy
-        app.add_exception_handler(getattr(asyncpg.exceptions, name), _database_unavailable)
+    for error in _unavailable_errors():  # from the raw read pool (db.Database.fetch), not wrapped
+        app.add_exception_handler(error, _database_unavailable)
     app.add_exception_handler(Exception, _unhandled)
 
 
