@@ -43,10 +43,11 @@ synth: $(STAMP) ## synthesize examples/quickstart and the reference deployment w
 	cd examples/quickstart && $(BIN)/python app.py
 	cd examples/reference-api/infra && $(BIN)/python app.py
 
-lint: $(STAMP) ## ruff + mypy --strict on src/
+lint: $(STAMP) ## ruff + mypy --strict on src/ and on the reference API
 	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks examples/reference-api
 	$(BIN)/mypy
+	cd examples/reference-api && $(BIN)/mypy
 
 unit: $(STAMP) ## the pytest suite alone
 	set -o pipefail; $(BIN)/pytest -n $(PYTEST_WORKERS) -q 2>&1 | tee $(VENV)/pytest-last.log
