@@ -343,6 +343,35 @@ def test_replication_role_has_one_managed_policy_with_exact_actions(replicated: 
     )
 
 
+def test_replication_kms_use_is_limited_to_s3_and_each_bucket(replicated: Built) -> None:
+    """AWS's SSE-KMS replication policy: each key only through S3 of its region, only for its bucket
+    (the bucket ARN is the encryption context with S3 Bucket Keys, the object ARN without)."""
+    stack, cdn = replicated.stack, replicated.cdn
+    assert cdn.replication_policy is not None
+    statements = replicated.template["Resources"][stack.get_logical_id(_cfn(cdn.replication_policy))][
+        "Properties"
+    ]["PolicyDocument"]["Statement"]
+    kms_statements = {json.dumps(s["Action"]): s for s in statements if "kms:" in json.dumps(s["Action"])}
+    site, replica = cdn.bucket, replicated.destination
+
+    def context(bucket: Any) -> list[Any]:
+        return [stack.resolve(bucket.bucket_arn), stack.resolve(bucket.arn_for_objects("*"))]
+
+    decrypt = kms_statements['"kms:Decrypt"']
+    assert decrypt["Resource"] == stack.resolve(cdn.bucket.encryption_key.key_arn)
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": context(site)},
+    }
+    encrypt = kms_statements['["kms:Encrypt", "kms:GenerateDataKey"]']
+    assert encrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": context(replica)},
+    }
+    assert context(replica)[0].startswith("arn:aws:s3:::replicareplica")  # the generated name, literal
+    assert len(kms_statements) == 2
+
+
 def test_cfn_lint_clean_with_replication(replicated: Built) -> None:
     assert cfn_lint(replicated.stack, config_file=CFN_LINT_CONFIG) == []
 

@@ -20,8 +20,6 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Stack
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 
 from cdk_casemgmt import acknowledgements
 from cdk_casemgmt.testing import (
@@ -31,8 +29,6 @@ from cdk_casemgmt.testing import (
     feature_flags,
     logical_ids,
     masked_template,
-    new_test_app,
-    new_test_stack,
     synth_findings,
     template_of,
 )
@@ -364,7 +360,14 @@ def test_task_role_reaches_document_objects_of_its_bucket_and_sends_mail_from_it
     documents_kms = next(
         s for s in by_service["kms"] if s["Resource"] == _resolve(stack, stack.data_key.key_arn)
     )
-    assert documents_kms["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
+    # Through S3 only, for this bucket (its ARN with S3 Bucket Keys) or its objects under cases/.
+    assert documents_kms["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"},
+        "StringLike": {
+            "kms:EncryptionContext:aws:s3:arn": [bucket_arn, {"Fn::Join": ["", [bucket_arn, "/cases/*"]]}]
+        },
+    }
+    assert sorted(documents_kms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
     assert by_service["ses"] == [
         {
             "Action": ["ses:SendEmail", "ses:SendRawEmail"],
@@ -374,35 +377,24 @@ def test_task_role_reaches_document_objects_of_its_bucket_and_sends_mail_from_it
     ]
 
 
-def test_documents_bucket_is_kms_ssl_only_private_versioned_logged_and_cors_limited(
+def test_documents_bucket_is_a_private_bucket_with_the_data_key_web_cors_and_shared_logs(
     synthesized: dict[str, Any],
 ) -> None:
+    """The app's wiring only; what PrivateBucket itself promises is tested in test_private_bucket.py."""
     stack = synthesized["stack"]
+    assert stack.documents.encryption_key is stack.data_key
     logical = stack.get_logical_id(stack.documents.bucket.node.default_child)
     bucket = synthesized["template"]["Resources"][logical]["Properties"]
     rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
-    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-    assert rule["BucketKeyEnabled"] is True
-    assert bucket["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
+    assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == _resolve(stack, stack.data_key.key_arn)
+    assert bucket["LoggingConfiguration"] == {
+        "DestinationBucketName": _resolve(stack, stack.web.log_bucket.bucket_name),
+        "LogFilePrefix": "s3-access-logs/documents/",
     }
-    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert bucket["LoggingConfiguration"]["LogFilePrefix"] == "s3-access-logs/documents/"
     (cors,) = bucket["CorsConfiguration"]["CorsRules"]
     assert sorted(cors["AllowedMethods"]) == ["GET", "PUT"]
     assert cors["AllowedOrigins"] == [_resolve(stack, stack.web.url)]
-    policies = [
-        p["Properties"]["PolicyDocument"]["Statement"]
-        for p in resources_of(synthesized["template"], "AWS::S3::BucketPolicy").values()
-        if p["Properties"]["Bucket"] == {"Ref": logical}
-    ]
-    assert any(
-        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        for s in policies[0]
-    )
+    assert "ReplicationConfiguration" not in bucket  # documents_replication_destination not given
 
 
 # ------------------------------------------------------------------------------------ identity and web
@@ -517,30 +509,3 @@ def test_cost_estimate_prices_everything_and_states_the_monthly_figure(synthesiz
     # Multi-AZ db.t4g.medium $98.77, NAT $32.85, 2 ARM64 tasks $28.84, ALB $16.43, two web ACLs $19,
     # keys, secrets, alarms, dashboard: $212.23 a month before any usage.
     assert 205 <= estimate.total_monthly_usd <= 220, estimate.to_table()
-
-
-# ------------------------------------------------------------------------------------ documents replication
-
-
-def test_documents_replication_destination_removes_the_opt_out_and_stays_compliant() -> None:
-    app = new_test_app()
-    stack = new_test_stack(app)
-    key = kms.Key(stack, "Key", enable_key_rotation=True)
-    logs = s3.Bucket(stack, "Logs", enforce_ssl=True, versioned=True)
-    replica = s3.Bucket(stack, "Replica", versioned=True, encryption_key=kms.Key(stack, "ReplicaKey"))
-    docs = reference_stack.DocumentsBucket(
-        stack,
-        "Documents",
-        key=key,
-        access_log_bucket=logs,
-        allowed_origin="https://app.example.com",
-        replication_destination=replica,
-    )
-    assert not [
-        a for a in acknowledgements(docs) if "Replication" in a.rule_id and a.path.endswith("Bucket/Resource")
-    ]
-    findings = [f for f in compliance_findings(stack) if f.path.startswith("Test/Documents/")]
-    assert [str(f) for f in findings] == []
-    bucket = template_of(stack)["Resources"][stack.get_logical_id(docs.bucket.node.default_child)]
-    (rule,) = bucket["Properties"]["ReplicationConfiguration"]["Rules"]
-    assert rule["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cdk_casemgmt.errors import ValidationError
     from cdk_casemgmt.network import NatGateways, SecureVpc
     from cdk_casemgmt.postgres_database import PostgresDatabase, ServerlessV2Capacity
+    from cdk_casemgmt.private_bucket import PrivateBucket
     from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 
 _EXPORTS = {
@@ -35,6 +36,7 @@ _EXPORTS = {
     "Finding": "cdk_casemgmt.compliance",
     "NatGateways": "cdk_casemgmt.network",
     "PostgresDatabase": "cdk_casemgmt.postgres_database",
+    "PrivateBucket": "cdk_casemgmt.private_bucket",
     "SecureFargateApi": "cdk_casemgmt.secure_fargate_api",
     "SecureVpc": "cdk_casemgmt.network",
     "ServerlessV2Capacity": "cdk_casemgmt.postgres_database",
@@ -55,6 +57,7 @@ __all__ = [
     "Finding",
     "NatGateways",
     "PostgresDatabase",
+    "PrivateBucket",
     "SecureFargateApi",
     "SecureVpc",
     "ServerlessV2Capacity",

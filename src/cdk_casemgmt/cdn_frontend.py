@@ -54,6 +54,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IValidation
 
+from cdk_casemgmt._replication import BucketReplication, acknowledge_not_replicated, check_destination
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.csp import ContentSecurityPolicy, source_problem
 from cdk_casemgmt.errors import Problems, ValidationError
@@ -239,28 +240,17 @@ class CdnFrontend(Construct):
         """The role S3 replication assumes (only with ``replication_destination``)."""
         self.replication_policy: iam.ManagedPolicy | None = None
         """The replication role's one customer-managed policy (no inline policy, no wildcard action)."""
-        replication_rules: list[s3.ReplicationRule] | None = None
-        if replication_destination is not None:
-            # Given to the bucket, so aws-cdk-lib adds no grants of its own (an inline policy with
-            # kms:ReEncrypt*/GenerateDataKey*); ReplicationPolicy below holds exact actions.
-            self.replication_role = iam.Role(
+        replication = (
+            BucketReplication(
                 self,
-                "ReplicationRole",
-                assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
+                replication_destination,
                 description="S3 replication of the site bucket to replication_destination",
             )
-            replication_rules = [
-                s3.ReplicationRule(
-                    destination=replication_destination,
-                    # Site files are SSE-KMS: S3 skips them unless asked, and re-encrypts replicas
-                    # with a key of the destination's region.
-                    sse_kms_encrypted_objects=True,
-                    kms_key=replication_destination.encryption_key,
-                    # The replica mirrors the live site: files pruned by a deploy are pruned there too
-                    # (as delete markers; older versions stay under the destination's lifecycle).
-                    delete_marker_replication=True,
-                )
-            ]
+            if replication_destination is not None
+            else None
+        )
+        if replication is not None:
+            self.replication_role = replication.role
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -280,12 +270,18 @@ class CdnFrontend(Construct):
                 )
             ],
             replication_role=self.replication_role,
-            replication_rules=replication_rules,
+            replication_rules=replication.rules if replication is not None else None,
             removal_policy=removal_policy,
         )
         """The private site bucket, reachable only by this distribution (Origin Access Control)."""
-        if replication_destination is not None and self.replication_role is not None:
-            self.replication_policy = self._replication_policy(self.replication_role, replication_destination)
+        if replication is not None:
+            self.replication_policy = replication.add_policy(
+                self.bucket,
+                self._key(self),
+                reason="S3 replication copies every version of every site file, whatever its key, so the "
+                "role must read any object of the site bucket and write any object of "
+                "replication_destination; the actions are the replication ones only.",
+            )
 
         # --- certificate and web ACL (us-east-1) -------------------------------------------------
         if domain_name and certificate is None and hosted_zone is not None:
@@ -604,30 +600,9 @@ class CdnFrontend(Construct):
                 )
 
         if replication_destination is not None:
-            destination = replication_destination.node.path
-            if replication_destination.encryption_key is None:
-                problems.add(
-                    "replication_destination",
-                    destination,
-                    "has no encryption_key: the site files are SSE-KMS, and S3 replicates them only "
-                    "when it can re-encrypt the replicas with a KMS key of the destination's region",
-                    "create the bucket with encryption_key=kms.Key(...) in its region, or import it with "
-                    "Bucket.from_bucket_attributes(bucket_arn=..., encryption_key=kms.Key.from_key_arn(...))",
-                )
-            account = replication_destination.env.account
-            if (
-                not Token.is_unresolved(account)
-                and not Token.is_unresolved(stack.account)
-                and account != stack.account
-            ):
-                problems.add(
-                    "replication_destination",
-                    destination,
-                    f"is in account {account}, not {stack.account}: cross-account replication also needs "
-                    "the destination's bucket and key policies to admit the replication role",
-                    "replicate to a bucket of this account (in another region), or set up cross-account "
-                    "replication on the bucket yourself",
-                )
+            check_destination(
+                problems, stack=stack, destination=replication_destination, objects="the site files"
+            )
 
     def _key(self, scope: Construct) -> kms.Key:
         """One customer-managed key per stack this construct writes to (rotation on)."""
@@ -842,58 +817,16 @@ class CdnFrontend(Construct):
         self._acknowledge_deployment_handler()
         self.node.add_validation(_OwnHandler(self, role))
 
-    def _replication_policy(self, role: iam.Role, destination: s3.IBucket) -> iam.ManagedPolicy:
-        """Exactly what S3 replication of SSE-KMS objects needs, in one customer-managed policy."""
-        stack = Stack.of(self)
-        statements = [
-            iam.PolicyStatement(
-                actions=["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                resources=[self.bucket.bucket_arn],
-            ),
-            iam.PolicyStatement(
-                actions=[
-                    "s3:GetObjectVersionForReplication",
-                    "s3:GetObjectVersionAcl",
-                    "s3:GetObjectVersionTagging",
-                ],
-                resources=[self.bucket.arn_for_objects("*")],
-            ),
-            iam.PolicyStatement(
-                actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                resources=[destination.arn_for_objects("*")],
-            ),
-            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[self._key(self).key_arn]),
-        ]
-        if destination.encryption_key is not None:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["kms:Encrypt", "kms:GenerateDataKey"],
-                    resources=[destination.encryption_key.key_arn],
-                )
-            )
-        policy = iam.ManagedPolicy(self, "ReplicationPolicy", statements=statements, roles=[role])
-        why = (
-            "S3 replication copies every version of every site file, whatever its key, so the role "
-            "must read any object of the site bucket and write any object of replication_destination; "
-            "the actions are the replication ones only."
-        )
-        source = f"<{stack.get_logical_id(_cfn(self.bucket))}.Arn>/*"
-        for resource in (source, _nag_resource(stack, destination.arn_for_objects("*"))):
-            if resource is not None:
-                acknowledge(policy, f"AwsSolutions-IAM5[Resource::{resource}]", why)
-        return policy
-
     def _acknowledge_buckets(self, *, replicated: bool) -> None:
+        if not replicated:
+            acknowledge_not_replicated(
+                self.bucket,
+                "replication_destination is not set: the site bucket holds only the build of "
+                "site_dir, which every deploy copies again, so a replica costs storage and transfer "
+                "for a recovery a redeploy also gives; pass replication_destination=<bucket in "
+                "another region> to replicate (opt-out by prop).",
+            )
         for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
-            if not replicated:
-                acknowledge(
-                    self.bucket,
-                    f"{pack}-S3BucketReplicationEnabled",
-                    "replication_destination is not set: the site bucket holds only the build of "
-                    "site_dir, which every deploy copies again, so a replica costs storage and transfer "
-                    "for a recovery a redeploy also gives; pass replication_destination=<bucket in "
-                    "another region> to replicate (opt-out by prop).",
-                )
             acknowledge(
                 self.log_bucket,
                 f"{pack}-S3BucketReplicationEnabled",
@@ -1059,36 +992,6 @@ def _api_host_name(api: CdnApiOrigin) -> str | None:
     """The API's own DNS name (``api.domain_name``), or ``None`` when it has none."""
     name = getattr(api, "domain_name", None)  # an object missing it is reported, not an AttributeError
     return name if isinstance(name, str) and name else None
-
-
-def _nag_resource(stack: Stack, arn: str) -> str | None:
-    """``arn`` as cdk-nag prints it in a granular rule id (``<LogicalId.Arn>/*``), or ``None``.
-
-    ``None`` when the value cannot be resolved yet (CDK reports a cross-environment reference without
-    a physical name at synth) or holds an intrinsic cdk-nag prints in a way not known here.
-    """
-    try:
-        resolved = stack.resolve(arn)
-    except RuntimeError:
-        return None
-
-    def flat(value: Any) -> str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, dict) and len(value) == 1:
-            ((fn, args),) = value.items()
-            if fn == "Ref":
-                return f"<{args}>"
-            if fn == "Fn::GetAtt":
-                return f"<{args[0]}.{args[1]}>"
-            if fn == "Fn::Join":
-                return str(args[0]).join(flat(part) for part in args[1])
-        raise ValueError(value)
-
-    try:
-        return flat(resolved)
-    except ValueError:
-        return None
 
 
 def _in_zone(domain_name: str, zone_name: str) -> bool:
