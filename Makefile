@@ -57,9 +57,10 @@ test: $(STAMP) ## everything CI runs: lint and type-check beside the test suite 
 	@# lint may finish after pytest: repeat pytest's summary so it is the closing line
 	@tail -n 1 $(VENV)/pytest-last.log
 
-bench: $(STAMP) ## print synth timings
+bench: $(STAMP) ## print synth, pricing and reference API timings
 	$(BIN)/python benchmarks/synth.py
 	$(BIN)/python benchmarks/cost.py
+	$(BIN)/python benchmarks/api_load.py --seconds 5
 
 api: $(STAMP) ## reference API on 127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL), demo data, dev tokens
 	cd examples/reference-api && $(BIN)/python -m reference_api demo
