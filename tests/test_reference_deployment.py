@@ -33,7 +33,7 @@ from cdk_casemgmt.testing import (
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG, ROOT
-from tests.helpers import only, resources_of
+from tests.helpers import npx_cdk_synth, only, resources_of, without_cdk_metadata
 
 INFRA = ROOT / "examples" / "reference-api" / "infra"
 WEB = ROOT / "examples" / "reference-api" / "web"
@@ -509,3 +509,12 @@ def test_cost_estimate_prices_everything_and_states_the_monthly_figure(synthesiz
     # Multi-AZ db.t4g.medium $98.77, NAT $32.85, 2 ARM64 tasks $28.84, ALB $16.43, two web ACLs $19,
     # keys, secrets, alarms, dashboard: $212.23 a month before any usage.
     assert 205 <= estimate.total_monthly_usd <= 220, estimate.to_table()
+
+
+def test_npx_cdk_synth_gives_the_same_template(synthesized: dict[str, Any], tmp_path: Path) -> None:
+    """The deploy path of docs/reference-api.md: the CDK CLI synthesizes this app with no credentials
+    (placeholder account, AZs from cdk.json) into the same template as `make synth`, CDK metadata aside."""
+    cli = npx_cdk_synth(INFRA, tmp_path / "cdk.out")
+    assert list(cli) == ["CaseMgmtReferenceApi"]
+    ours = json.loads(Path(synthesized["assembly"].stacks[0].template_full_path).read_text())
+    assert without_cdk_metadata(cli["CaseMgmtReferenceApi"]) == without_cdk_metadata(ours)

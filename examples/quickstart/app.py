@@ -7,6 +7,7 @@ findings if any pack finds an unacknowledged problem.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from aws_cdk import App, Environment, Stack
@@ -75,8 +76,11 @@ def build(app: App) -> QuickstartStack:
 
 
 if __name__ == "__main__":
+    # `npx cdk synth` passes the context and the output directory itself; `python app.py` reads cdk.json.
     here = Path(__file__).parent
-    app = App(context=json.loads((here / "cdk.json").read_text())["context"], outdir=str(here / "cdk.out"))
+    from_cli = "CDK_CONTEXT_JSON" in os.environ
+    context = {} if from_cli else json.loads((here / "cdk.json").read_text())["context"]
+    app = App(context=context, outdir=None if "CDK_OUTDIR" in os.environ else str(here / "cdk.out"))
     build(app)
     assembly = app.synth()
     for stack in assembly.stacks:
