@@ -80,6 +80,28 @@ async def test_full_workflow_and_illegal_moves(client: httpx.AsyncClient, staff:
     assert h.json()[2]["after"] == {"status": "pending"}
 
 
+async def test_the_openapi_document_describes_the_workflow(client: httpx.AsyncClient, staff: Any) -> None:
+    """The web front end offers status moves from `x-transition`: it must say what the API enforces."""
+    from reference_api.cases import TRANSITIONS
+
+    doc = (await client.get("/api/openapi.json")).json()
+    described = {
+        path: op["x-transition"]
+        for path, item in doc["paths"].items()
+        for op in item.values()
+        if "x-transition" in op
+    }
+    assert described == {
+        f"/api/cases/{{case_id}}/{action}": {"action": action, "from": sorted(allowed), "to": target}
+        for action, (allowed, target, _) in TRANSITIONS.items()
+    }
+    cid = (await _case(client, staff["agent"]))["id"]
+    for move in described.values():
+        if "new" not in move["from"]:
+            r = await client.post(f"/api/cases/{cid}/{move['action']}", headers=staff["agent"])
+            assert r.status_code == 409, move
+
+
 async def test_clients_cannot_move_cases(client: httpx.AsyncClient, staff: Any) -> None:
     case = await _case(client, staff["client"])
     r = await client.post(f"/api/cases/{case['id']}/open", headers=staff["client"])

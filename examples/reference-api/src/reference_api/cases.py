@@ -481,6 +481,8 @@ def _transition_route(action: str, allowed: frozenset[str], target: str, operati
         response_model=Case,
         responses=responses(*AUTH, 404, 409, 412, 422),
         summary=f"Move a case from {' or '.join(sorted(allowed))} to {target}",
+        # The workflow in machine-readable form: the web front end offers only the moves allowed here.
+        openapi_extra={"x-transition": {"action": action, "from": sorted(allowed), "to": target}},
     )
 
 
