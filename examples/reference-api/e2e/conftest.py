@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 HERE = Path(__file__).resolve().parent
@@ -59,6 +60,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 class Api:
     url: str
     process: Any
+    settings: Any
+
+    def as_user(self, sub: str, role: str) -> httpx.Client:
+        """An HTTP client of the API signed in as `sub` (a development token, as the sign-in page issues)."""
+        from reference_api.auth import DevIssuer
+
+        token = DevIssuer(self.settings).token(sub, role, email=f"{sub}@example.com")
+        return httpx.Client(base_url=f"{self.url}/api", headers={"Authorization": f"Bearer {token}"})
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +104,7 @@ def api() -> Iterator[Api]:
         env = api_env(settings, DATABASE_URL=url, API_WEB_DIR=str(EXAMPLE / "web"))
         with ApiProcess(env) as process:
             asyncio.run(process.wait_ready(timeout=30))
-            yield Api(process.url, process)
+            yield Api(process.url, process, settings)
     finally:
         stop_embedded(server)
         shutil.rmtree(work, ignore_errors=True)

@@ -70,7 +70,7 @@ def test_an_agent_signs_in_sees_their_cases_opens_one_and_signs_out(watched: Wat
         expect(values.nth(i)).to_have_text(value)
     expect(page.locator("#list")).to_be_hidden()
 
-    page.click("text=All cases")
+    page.locator("#detail").get_by_role("link", name="All cases").click()
     expect(page.locator("#cases li a")).to_have_text(titles)
 
     page.click("#sign-out")

@@ -1,13 +1,21 @@
 // The reference front end: sign in through the Cognito hosted UI (authorization code + PKCE), list the
-// cases the API lets the user see, show one. No build step, no dependencies, no inline script (the CSP
-// allows scripts from this origin only). Settings come from /runtime-config.json, which CdnFrontend
-// writes at deploy time: { apiBaseUrl, auth: { hostedUiUrl, clientId, scopes } }.
+// cases the API lets the user see, open a case, work it (status moves, comments, history). No build
+// step, no dependencies, no inline script (the CSP allows scripts from this origin only). Settings come
+// from /runtime-config.json, which CdnFrontend writes at deploy time:
+// { apiBaseUrl, auth: { hostedUiUrl, clientId, scopes } }.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN = "accessToken";
 let config;
 let nextCursor = null;
+let me = null; // GET /me: { sub, role, username, email }
+let shown = null; // the case on screen and the ETag it was read with: { data, etag }
+let workflow = null; // a promise of the status moves the API documents (x-transition in its OpenAPI)
+const retries = new Map(); // form id -> { text, key }: the Idempotency-Key of a submission not yet done
+const STALE =
+  "This case was changed by someone else since you loaded it. It has been reloaded: check it and try again.";
+const isStaff = () => Boolean(me) && me.role !== "client";
 
 function base64url(bytes) {
   return btoa(String.fromCharCode(...new Uint8Array(bytes)))
@@ -64,35 +72,89 @@ function signOut() {
   location.assign(`${config.auth.hostedUiUrl}/logout?${params}`);
 }
 
-async function api(path) {
-  const response = await fetch(`${config.apiBaseUrl}${path}`, {
-    headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN)}`, Accept: "application/json" },
-  });
+// Every failed call is an RFC 9457 problem: shown from its title, detail and validation errors only.
+class Problem extends Error {
+  constructor(status, body) {
+    const title = typeof body.title === "string" ? body.title : `Request failed (HTTP ${status})`;
+    super(typeof body.detail === "string" ? `${title}: ${body.detail}` : title);
+    this.status = status;
+    this.errors = Array.isArray(body.errors) ? body.errors : [];
+  }
+}
+
+async function request(path, { method = "GET", body, headers = {} } = {}) {
+  let response;
+  try {
+    response = await fetch(`${config.apiBaseUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${sessionStorage.getItem(TOKEN)}`,
+        Accept: "application/json",
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new Error("The server could not be reached: check your connection and try again.");
+  }
   if (response.status === 401) {
     sessionStorage.removeItem(TOKEN);
     render();
     throw new Error("Your session has ended: sign in again.");
   }
-  const body = await response.json().catch(() => ({}));
-  // Errors are RFC 9457 problem documents: title, detail, request_id.
-  if (!response.ok) throw new Error(body.detail || body.title || `HTTP ${response.status}`);
-  return body;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new Problem(response.status, data && typeof data === "object" ? data : {});
+  return { data, etag: response.headers.get("ETag") };
 }
 
+const api = async (path, options) => (await request(path, options)).data;
+
+// A POST that is safe to repeat: one Idempotency-Key per submission, reused when the same submission is
+// sent again after a failure (a lost response, a double click), so the API creates the thing once.
+async function postOnce(name, path, payload) {
+  const text = `${path}\n${JSON.stringify(payload)}`;
+  let attempt = retries.get(name);
+  if (!attempt || attempt.text !== text) {
+    attempt = { text, key: crypto.randomUUID() };
+    retries.set(name, attempt);
+  }
+  const result = await request(path, {
+    method: "POST",
+    body: payload,
+    headers: { "Idempotency-Key": attempt.key },
+  });
+  retries.delete(name);
+  return result;
+}
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+const when = (iso) => new Date(iso).toLocaleString();
+const fieldName = (loc) => (Array.isArray(loc) ? loc : []).filter((part) => part !== "body").join(".");
+
 function showError(error) {
-  $("error").textContent = error ? String(error.message || error) : "";
-  $("error").hidden = !error;
+  const box = $("error");
+  box.hidden = !error;
+  if (!error) return box.replaceChildren();
+  box.replaceChildren(el("p", String(error.message || error)));
+  if (error.errors && error.errors.length) {
+    const list = el("ul");
+    list.append(...error.errors.map((e) => el("li", `${fieldName(e.loc) || "request"}: ${e.msg}`)));
+    box.append(list);
+  }
 }
 
 function caseItem(c) {
   const li = document.createElement("li");
-  const link = document.createElement("a");
+  const link = el("a", c.title);
   link.href = `#/cases/${encodeURIComponent(c.id)}`;
-  link.textContent = c.title;
-  const status = document.createElement("span");
-  status.className = "status";
-  status.textContent = c.status;
-  li.append(link, status);
+  li.append(link, el("span", c.status, "status"));
   return li;
 }
 
@@ -107,8 +169,115 @@ async function loadCases(append) {
   $("empty").hidden = $("cases").children.length > 0;
 }
 
+async function createCase() {
+  const payload = {
+    title: $("new-title").value,
+    description: $("new-description").value,
+    priority: $("new-priority").value,
+  };
+  if (isStaff()) {
+    for (const [field, input] of [["assignee_id", "new-assignee"], ["requester_id", "new-requester"]]) {
+      if ($(input).value.trim()) payload[field] = $(input).value.trim();
+    }
+  }
+  const { data } = await postOnce("new-case", "/cases", payload);
+  $("new-case").reset();
+  location.hash = `#/cases/${encodeURIComponent(data.id)}`;
+}
+
+// The status moves the API documents on its transition endpoints (x-transition: action, from, to).
+function loadWorkflow() {
+  if (!workflow) {
+    workflow = api("/openapi.json").then((doc) =>
+      Object.values(doc.paths)
+        .flatMap((item) => Object.values(item))
+        .map((operation) => operation && operation["x-transition"])
+        .filter(Boolean),
+    );
+    workflow.catch(() => {
+      workflow = null; // fetched again next time
+    });
+  }
+  return workflow;
+}
+
+async function renderTransitions() {
+  const moves = isStaff() ? (await loadWorkflow()).filter((m) => m.from.includes(shown.data.status)) : [];
+  $("transitions").replaceChildren(
+    ...moves.map((move) => {
+      const label = `${move.action[0].toUpperCase()}${move.action.slice(1)} (to ${move.to})`;
+      const button = el("button", label);
+      button.type = "button";
+      button.addEventListener("click", () => transition(move));
+      return button;
+    }),
+  );
+}
+
+async function transition(move) {
+  const id = shown.data.id;
+  showError(null);
+  for (const button of $("transitions").children) button.disabled = true;
+  try {
+    await request(`/cases/${encodeURIComponent(id)}/${move.action}`, {
+      method: "POST",
+      headers: { "If-Match": shown.etag },
+    });
+    await showCase(id);
+  } catch (error) {
+    if (error.status !== 412) {
+      for (const button of $("transitions").children) button.disabled = false;
+      return showError(error);
+    }
+    await showCase(id).catch(showError);
+    showError(STALE);
+  }
+}
+
+const shortValue = (v) => (Array.isArray(v) ? v.join(", ") : v == null ? "" : String(v)) || "none";
+
+// One history entry in words: "status.hold: status open → pending", "updated: priority normal → high".
+function describe(entry) {
+  const before = entry.before || {};
+  const after = entry.after || {};
+  if (entry.action === "created") return "created the case";
+  if (entry.action === "commented") return after.internal ? "added an internal comment" : "added a comment";
+  const changes = Object.keys(after).map((k) => `${k} ${shortValue(before[k])} → ${shortValue(after[k])}`);
+  return changes.length ? `${entry.action}: ${changes.join(", ")}` : entry.action;
+}
+
+function renderComments(comments) {
+  $("comments").replaceChildren(
+    ...comments.map((c) => {
+      const li = el("li", undefined, c.internal ? "internal" : "");
+      const meta = `${c.author_id}, ${when(c.created_at)}${c.internal ? " · internal" : ""}`;
+      li.append(el("p", meta, "meta"), el("p", c.body, "body"));
+      return li;
+    }),
+  );
+}
+
+function renderHistory(entries) {
+  $("history").replaceChildren(
+    ...entries.map((e) => {
+      const li = el("li");
+      const time = el("time", when(e.at));
+      time.dateTime = e.at;
+      li.append(time, el("span", e.actor_id, "actor"), el("span", describe(e), "what"));
+      return li;
+    }),
+  );
+}
+
 async function showCase(id) {
-  const c = await api(`/cases/${encodeURIComponent(id)}`);
+  const path = `/cases/${encodeURIComponent(id)}`;
+  const [read, comments, history] = await Promise.all([
+    request(path),
+    api(`${path}/comments`),
+    isStaff() ? api(`${path}/history`) : [],
+  ]);
+  shown = read;
+  const c = read.data;
   $("case-title").textContent = c.title;
   const fields = [
     ["Status", c.status],
@@ -117,18 +286,41 @@ async function showCase(id) {
     ["Team", c.team || "none"],
     ["Due", c.due_date || "none"],
     ["Tags", c.tags.join(", ") || "none"],
-    ["Updated", new Date(c.updated_at).toLocaleString()],
+    ["Updated", when(c.updated_at)],
   ];
-  $("case-fields").replaceChildren(
-    ...fields.flatMap(([name, value]) => {
-      const dt = document.createElement("dt");
-      dt.textContent = name;
-      const dd = document.createElement("dd");
-      dd.textContent = value;
-      return [dt, dd];
-    }),
-  );
+  $("case-fields").replaceChildren(...fields.flatMap(([name, value]) => [el("dt", name), el("dd", value)]));
   $("case-description").textContent = c.description;
+  renderComments(comments);
+  renderHistory(history);
+  await renderTransitions();
+  $("detail").hidden = false;
+}
+
+async function addComment() {
+  const id = shown.data.id;
+  const payload = { body: $("comment-body").value };
+  if (isStaff()) payload.internal = $("comment-internal").checked;
+  await postOnce("comment", `/cases/${encodeURIComponent(id)}/comments`, payload);
+  $("comment-form").reset();
+  await showCase(id);
+}
+
+// A form's submit button is disabled while its request runs: a double click sends one request.
+function onSubmit(form, action) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    if (button.disabled) return;
+    button.disabled = true;
+    showError(null);
+    try {
+      await action();
+    } catch (error) {
+      showError(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
 }
 
 async function render() {
@@ -136,18 +328,21 @@ async function render() {
   $("sign-in").hidden = signedIn;
   $("sign-out").hidden = !signedIn;
   const match = location.hash.match(/^#\/cases\/([^/]+)$/);
-  $("list").hidden = !signedIn || Boolean(match);
-  $("detail").hidden = !signedIn || !match;
+  const creating = location.hash === "#/new";
+  $("list").hidden = !signedIn || Boolean(match) || creating;
+  $("new").hidden = !signedIn || !creating;
+  $("detail").hidden = true; // shown once the case has loaded
   if (!signedIn) {
     $("who").textContent = "";
     return;
   }
   try {
     showError(null);
-    const me = await api("/me");
+    me = await api("/me");
+    document.body.classList.toggle("staff", isStaff());
     $("who").textContent = `${me.email || me.username || me.sub} (${me.role})`;
     if (match) await showCase(decodeURIComponent(match[1]));
-    else await loadCases(false);
+    else if (!creating) await loadCases(false);
   } catch (error) {
     showError(error);
   }
@@ -157,6 +352,8 @@ async function start() {
   $("sign-in").addEventListener("click", () => signIn().catch(showError));
   $("sign-out").addEventListener("click", signOut);
   $("more").addEventListener("click", () => loadCases(true).catch(showError));
+  onSubmit($("new-case"), createCase);
+  onSubmit($("comment-form"), addComment);
   window.addEventListener("hashchange", render);
   try {
     config = await (await fetch("/runtime-config.json", { cache: "no-store" })).json();
