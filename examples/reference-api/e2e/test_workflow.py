@@ -114,6 +114,7 @@ def test_an_agent_opens_a_case_once_moves_it_and_comments_internally(watched: Wa
 
 def test_problems_are_shown_and_a_retried_submission_opens_one_case(watched: Watched, api: Api) -> None:
     page = watched.page
+    watched.expected_console_errors += ["status of 422 (Unprocessable", "net::ERR_FAILED"]
     sign_in(page, api, "agent-arno", "agent")
     new_case_form(page, "   ")  # passes the browser's `required`; the API strips it and refuses
     page.get_by_role("button", name="Create case").click()
@@ -145,7 +146,6 @@ def test_problems_are_shown_and_a_retried_submission_opens_one_case(watched: Wat
     expect(error).to_be_hidden()
     [case] = cases_titled(api, title)
     assert case["id"] == case_id
-    watched.expected_console_errors += ["status of 422 (Unprocessable", "net::ERR_FAILED"]
     watched.assert_clean()
 
 
@@ -157,6 +157,7 @@ def test_a_client_sees_their_case_and_its_public_comments_only(watched: Watched,
             made = alice.post(f"/cases/{case['id']}/comments", json={"body": body, "internal": internal})
             assert made.status_code == 201, made.text
     page = watched.page
+    watched.expected_console_errors.append("status of 404 (Not Found)")
     sign_in(page, api, "client-carla", "client")
     page.get_by_role("link", name=title).click()
     expect(page.locator("#case-title")).to_have_text(title)
@@ -189,7 +190,6 @@ def test_a_client_sees_their_case_and_its_public_comments_only(watched: Watched,
     page.goto(f"/#/cases/{case['id']}")
     expect(page.locator("#error")).to_have_text("Not Found: no such case")
     expect(page.locator("#detail")).to_be_hidden()
-    watched.expected_console_errors.append("status of 404 (Not Found)")
     watched.assert_clean()
 
 
@@ -198,6 +198,7 @@ def test_a_stale_etag_reloads_the_case_and_says_so(watched: Watched, api: Api) -
     with api.as_user("agent-alice", "agent") as alice:
         case = alice.post("/cases", json={"title": title}).json()
     page = watched.page
+    watched.expected_console_errors.append("status of 412 (Precondition Failed)")
     sign_in(page, api, "agent-alice", "agent")
     page.goto(f"/#/cases/{case['id']}")
     status = page.locator("#case-fields dd").first
@@ -219,5 +220,4 @@ def test_a_stale_etag_reloads_the_case_and_says_so(watched: Watched, api: Api) -
     page.get_by_role("button", name="Hold (to pending)").click()  # with the ETag just read: accepted
     expect(status).to_have_text("pending")
     expect(page.locator("#error")).to_be_hidden()
-    watched.expected_console_errors.append("status of 412 (Precondition Failed)")
     watched.assert_clean()

@@ -221,7 +221,7 @@ async function transition(move) {
   try {
     await request(`/cases/${encodeURIComponent(id)}/${move.action}`, {
       method: "POST",
-      headers: { "If-Match": shown.etag },
+      headers: { "If-Match": shown.etag || `"${shown.data.version}"` }, // the ETag is the quoted version
     });
     await showCase(id);
   } catch (error) {
