@@ -111,7 +111,7 @@ async function request(path, { method = "GET", body, headers = {} } = {}) {
 const api = async (path, options) => (await request(path, options)).data;
 
 // A POST that is safe to repeat: one Idempotency-Key per submission, reused when the same submission is
-// sent again after a failure (a lost response, a double click), so the API creates the thing once.
+// sent again (after a lost response or any other failure), so the API creates the thing once.
 async function postOnce(name, path, payload) {
   const text = `${path}\n${JSON.stringify(payload)}`;
   let attempt = retries.get(name);
