@@ -168,3 +168,22 @@ async def test_an_unhandled_error_is_answered_inside_the_app(app_db: Any) -> Non
     assert r.headers["x-request-id"] == "boom-1"
     assert r.json()["request_id"] == "boom-1"
     assert "a bug" not in r.text
+
+
+async def test_large_responses_are_compressed_for_clients_that_ask(
+    client: httpx.AsyncClient, auth: Any
+) -> None:
+    """/api/* is never cached by CloudFront, which then does not compress: the API does."""
+    h = auth("gzip-1", "admin")
+    for i in range(12):
+        created = await client.post("/api/cases", headers=h, json={"title": f"Compressible case {i}"})
+        assert created.status_code == 201
+    page = await client.get("/api/cases", headers={**h, "Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and page.headers["vary"] == "Accept-Encoding"
+    assert int(page.headers["content-length"]) < len(page.content) / 2  # httpx decoded it
+    assert len(page.json()["items"]) >= 12
+    assert page.headers["cache-control"] == "no-store"
+    plain = await client.get("/api/cases", headers={**h, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == page.json()
+    small = await client.get("/api/me", headers={**h, "Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # under 1 KB: not worth it

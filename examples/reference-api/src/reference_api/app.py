@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 
 from . import __version__, problems
@@ -72,6 +73,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(
         problems.UnhandledErrors
     )  # inside RequestContextMiddleware: the 500 gets the request id
+    # CloudFront does not compress what it does not cache (/api/* is never cached), so the API does:
+    # a 50-case page goes from 21 KB to 2.5 KB for about 0.12 ms of CPU at level 5; only for clients
+    # that send Accept-Encoding: gzip, and only bodies of 1 KB or more.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(RequestContextMiddleware)
 
     @app.get("/health", operation_id="health", response_model=Health, tags=["ops"], include_in_schema=True)
