@@ -235,21 +235,39 @@ def wrk(base: str, token: str, ids: list[str], s: Scenario, seconds: float, work
     return rps, int(bad.group(1)) if bad else 0
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), or None where there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def drive(
-    base: str, token: str, ids: list[str], rate: float, seconds: float, work: Path
-) -> list[tuple[Scenario, dict[str, Any], float, int]]:
+    base: str, token: str, ids: list[str], rate: float, seconds: float, work: Path, api_pid: int
+) -> list[tuple[Scenario, dict[str, Any], float, int, float | None]]:
+    """Per scenario: the fixed-rate figures, max req/s, non-2xx count, and the API process's CPU
+    microseconds per request during the maximum run (steadier than req/s on a shared machine)."""
     results = []
     use_wrk = shutil.which("wrk") is not None
     for s in SCENARIOS:
         client = Client(base, token, ids)
         fixed = await fixed_rate(client, s, rate, seconds)
+        cpu_before = cpu_seconds(api_pid)
+        started = time.perf_counter()
         if use_wrk:
             await client.close()
             peak, bad = await asyncio.to_thread(wrk, base, token, ids, s, min(seconds, 5), work)
         else:
             peak, bad = await closed_loop(client, s, min(seconds, 5))
             await client.close()
-        results.append((s, fixed, peak, bad))
+        cpu_after = cpu_seconds(api_pid)
+        requests = peak * (time.perf_counter() - started)
+        cpu_us = None
+        if cpu_before is not None and cpu_after is not None and requests:
+            cpu_us = (cpu_after - cpu_before) / requests * 1e6
+        results.append((s, fixed, peak, bad, cpu_us))
     return results
 
 
@@ -311,7 +329,7 @@ def main() -> int:
             with contextlib.suppress(KeyboardInterrupt):
                 api.wait()
             return 0
-        results = uvloop.run(drive(base, token, ids, args.rate, args.seconds, work))
+        results = uvloop.run(drive(base, token, ids, args.rate, args.seconds, work, api.pid))
     finally:
         if api is not None:
             api.send_signal(signal.SIGTERM)
@@ -333,11 +351,15 @@ def main() -> int:
         f"fixed arrival rate {args.rate:.0f} req/s for {args.seconds:.0f} s (latency from the scheduled"
         f" send time); max: {peak_by}, {WRK_CONNECTIONS} connections\n"
     )
-    print(f"{'endpoint':18s} {'p50 ms':>7s} {'p99 ms':>7s} {'max ms':>7s} {'errors':>7s} {'max req/s':>10s}")
-    for s, fixed, peak, bad in results:
+    print(
+        f"{'endpoint':18s} {'p50 ms':>7s} {'p99 ms':>7s} {'max ms':>7s} {'errors':>7s} {'max req/s':>10s}"
+        f" {'API CPU us/req':>15s}"
+    )
+    for s, fixed, peak, bad, cpu_us in results:
+        cpu = f"{cpu_us:15.0f}" if cpu_us is not None else f"{'n/a':>15s}"
         print(
             f"{s.name:18s} {fixed['p50']:7.1f} {fixed['p99']:7.1f} {fixed['max']:7.1f}"
-            f" {fixed['errors']:7d} {peak:10.0f}" + (f"  ({bad} non-2xx)" if bad else "")
+            f" {fixed['errors']:7d} {peak:10.0f} {cpu}" + (f"  ({bad} non-2xx)" if bad else "")
         )
     return 0
 
