@@ -54,6 +54,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IValidation
 
+from cdk_casemgmt._log_bucket import access_log_bucket
 from cdk_casemgmt._replication import BucketReplication, acknowledge_not_replicated, check_destination
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.csp import ContentSecurityPolicy, source_problem
@@ -215,25 +216,13 @@ class CdnFrontend(Construct):
         """The us-east-1 stack holding the web ACL and certificate, when the stack is elsewhere."""
 
         # --- buckets --------------------------------------------------------------------------
-        self.log_bucket = s3.Bucket(
+        self.log_bucket = access_log_bucket(
             self,
             "LogBucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            retention=access_log_retention or Duration.days(365),
+            removal_policy=removal_policy,
             # CloudFront standard logging writes with ACLs: BUCKET_OWNER_ENFORCED fails the deploy.
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
-            # S3 server access logs (which land here too) support SSE-S3 only.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=True,
-            server_access_logs_prefix="s3-access-logs/log-bucket/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=access_log_retention or Duration.days(365),
-                    noncurrent_version_expiration=Duration.days(7),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
-            removal_policy=removal_policy,
         )
         """Access logs: CloudFront's (``cloudfront/``) and the site bucket's S3 server access logs."""
         self.replication_role: iam.Role | None = None
@@ -825,20 +814,6 @@ class CdnFrontend(Construct):
                 "site_dir, which every deploy copies again, so a replica costs storage and transfer "
                 "for a recovery a redeploy also gives; pass replication_destination=<bucket in "
                 "another region> to replicate (opt-out by prop).",
-            )
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
-            acknowledge(
-                self.log_bucket,
-                f"{pack}-S3BucketReplicationEnabled",
-                "Replicating the access-log bucket only moves this finding to the replica bucket, which "
-                "needs the same SSE-S3 and ACL settings; versioning and Block Public Access protect "
-                "the logs instead (structural, research/feasibility-notes.md section 2).",
-            )
-            acknowledge(
-                self.log_bucket,
-                f"{pack}-S3DefaultEncryptionKMS",
-                "S3 server access logs can only be delivered to a bucket with SSE-S3 default "
-                "encryption; this bucket is their target, so SSE-KMS would drop them (structural).",
             )
         Annotations.of(self).acknowledge_warning(
             "@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",

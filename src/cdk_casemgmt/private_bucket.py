@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_casemgmt._log_bucket import access_log_bucket as _access_log_bucket
 from cdk_casemgmt._replication import (
     BucketReplication,
     acknowledge_not_replicated,
@@ -100,8 +101,12 @@ class PrivateBucket(Construct):
             removal_policy=removal_policy,
         )
         """The customer-managed key of the objects (given or created)."""
-        self.log_bucket: s3.IBucket = access_log_bucket or self._log_bucket(
-            access_log_retention or Duration.days(365), removal_policy
+        self.log_bucket: s3.IBucket = access_log_bucket or _access_log_bucket(
+            self,
+            "LogBucket",
+            retention=access_log_retention or Duration.days(365),
+            removal_policy=removal_policy,
+            own_bucket_hint="pass access_log_bucket= to use a log bucket of your own",
         )
         """Where the bucket's S3 server access logs go (given or created)."""
         self.replication_role: iam.Role | None = None
@@ -249,43 +254,6 @@ class PrivateBucket(Construct):
                 f"under {key_prefix!r} are created at run time, so the grant names the prefix, not each "
                 f"key: {verb} under that prefix of this one bucket, no listing, no other prefix.",
             )
-
-    def _log_bucket(self, retention: Duration, removal_policy: RemovalPolicy) -> s3.Bucket:
-        bucket = s3.Bucket(
-            self,
-            "LogBucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            # S3 server access logs are delivered only to a bucket with SSE-S3 default encryption.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=True,
-            server_access_logs_prefix="s3-access-logs/log-bucket/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=retention,
-                    noncurrent_version_expiration=Duration.days(7),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
-            removal_policy=removal_policy,
-        )
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
-            acknowledge(
-                bucket,
-                f"{pack}-S3DefaultEncryptionKMS",
-                "S3 server access logs can only be delivered to a bucket with SSE-S3 default "
-                "encryption; this bucket is their target, so SSE-KMS would drop them (structural; "
-                "pass access_log_bucket= to use a log bucket of your own).",
-            )
-            acknowledge(
-                bucket,
-                f"{pack}-S3BucketReplicationEnabled",
-                "Replicating the access-log bucket only moves this finding to the replica bucket, which "
-                "needs the same SSE-S3 settings; versioning, SSL only and Block Public Access protect "
-                "the logs instead (structural, research/feasibility-notes.md section 2).",
-            )
-        return bucket
 
 
 def _validate(

@@ -1,0 +1,60 @@
+"""The SSE-S3 bucket that receives S3 server access logs (and CloudFront's), shared by CdnFrontend and
+PrivateBucket: private, SSL only, versioned, logs expiring, and the two findings no prop can fix."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cdk_casemgmt.compliance import acknowledge
+
+
+def access_log_bucket(
+    scope: Construct,
+    id: str,
+    *,
+    retention: Duration,
+    removal_policy: RemovalPolicy,
+    object_ownership: s3.ObjectOwnership = s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    own_bucket_hint: str = "",
+) -> s3.Bucket:
+    """A log bucket; ``object_ownership=OBJECT_WRITER`` where CloudFront standard logging writes with ACLs.
+
+    ``own_bucket_hint`` ends the acknowledgement reasons (e.g. the prop that takes a bucket of the user's).
+    """
+    bucket = s3.Bucket(
+        scope,
+        id,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=object_ownership,
+        # S3 server access logs are delivered only to a bucket with SSE-S3 default encryption.
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        versioned=True,
+        server_access_logs_prefix="s3-access-logs/log-bucket/",
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                expiration=retention,
+                noncurrent_version_expiration=Duration.days(7),
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+            )
+        ],
+        removal_policy=removal_policy,
+    )
+    hint = f"; {own_bucket_hint}" if own_bucket_hint else ""
+    for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
+        acknowledge(
+            bucket,
+            f"{pack}-S3DefaultEncryptionKMS",
+            "S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption; this "
+            f"bucket is their target, so SSE-KMS would drop them (structural{hint}).",
+        )
+        acknowledge(
+            bucket,
+            f"{pack}-S3BucketReplicationEnabled",
+            "Replicating the access-log bucket only moves this finding to the replica bucket, which needs "
+            "the same SSE-S3 settings; versioning, SSL only and Block Public Access protect the logs "
+            f"instead (structural, research/feasibility-notes.md section 2{hint}).",
+        )
+    return bucket
