@@ -192,7 +192,8 @@ async def fixed_rate(client: Client, s: Scenario, rate: float, seconds: float) -
     return {"n": total, "p50": p50, "p99": p99, "max": ordered[-1], "errors": errors}
 
 
-async def closed_loop(client: Client, s: Scenario, seconds: float) -> tuple[float, int]:
+async def closed_loop(client: Client, s: Scenario, seconds: float) -> tuple[float, int, int]:
+    """Requests/s, failures and requests sent, with WRK_CONNECTIONS concurrent senders."""
     done = errors = 0
     deadline = time.perf_counter() + seconds
 
@@ -204,11 +205,13 @@ async def closed_loop(client: Client, s: Scenario, seconds: float) -> tuple[floa
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(WRK_CONNECTIONS)))
-    return done / (time.perf_counter() - started), errors
+    return done / (time.perf_counter() - started), errors, done
 
 
-def wrk(base: str, token: str, ids: list[str], s: Scenario, seconds: float, work: Path) -> tuple[float, int]:
-    """Requests/s and non-2xx count from wrk; a Lua script picks a random case per request."""
+def wrk(
+    base: str, token: str, ids: list[str], s: Scenario, seconds: float, work: Path
+) -> tuple[float, int, int]:
+    """Requests/s, non-2xx count and requests sent, from wrk; a Lua script picks a case per request."""
     script = work / "wrk.lua"
     body = orjson.dumps(s.body).decode() if s.body is not None else ""
     script.write_text(
@@ -227,12 +230,12 @@ def wrk(base: str, token: str, ids: list[str], s: Scenario, seconds: float, work
         text=True,
         check=True,
     ).stdout
-    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if found is None:
-        raise SystemExit(f"wrk printed no Requests/sec:\n{out}")
-    rps = float(found.group(1))
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    sent = re.search(r"(\d+) requests in", out)
+    if rps is None or sent is None:
+        raise SystemExit(f"wrk printed no request count:\n{out}")
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rps, int(bad.group(1)) if bad else 0
+    return float(rps.group(1)), int(bad.group(1)) if bad else 0, int(sent.group(1))
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -255,15 +258,13 @@ async def drive(
         client = Client(base, token, ids)
         fixed = await fixed_rate(client, s, rate, seconds)
         cpu_before = cpu_seconds(api_pid)
-        started = time.perf_counter()
         if use_wrk:
             await client.close()
-            peak, bad = await asyncio.to_thread(wrk, base, token, ids, s, min(seconds, 5), work)
+            peak, bad, requests = await asyncio.to_thread(wrk, base, token, ids, s, min(seconds, 5), work)
         else:
-            peak, bad = await closed_loop(client, s, min(seconds, 5))
+            peak, bad, requests = await closed_loop(client, s, min(seconds, 5))
             await client.close()
         cpu_after = cpu_seconds(api_pid)
-        requests = peak * (time.perf_counter() - started)
         cpu_us = None
         if cpu_before is not None and cpu_after is not None and requests:
             cpu_us = (cpu_after - cpu_before) / requests * 1e6
