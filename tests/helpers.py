@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from aws_cdk import Stack
@@ -97,3 +99,19 @@ def without_cdk_metadata(template: dict[str, Any]) -> dict[str, Any]:
     if result.get("Conditions") == {}:
         del result["Conditions"]
     return result
+
+
+def load_module(name: str, path: Path) -> ModuleType:
+    """Import a script (an example app, a script under scripts/) by path, registered as ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # e.g. the reference app imports reference_stack by this name
+    spec.loader.exec_module(module)
+    return module
+
+
+def cdk_json_context(app_dir: Path) -> dict[str, Any]:
+    """The context an example app runs with, under `make synth` and `npx cdk synth` alike: its cdk.json's."""
+    context: dict[str, Any] = json.loads((app_dir / "cdk.json").read_text())["context"]
+    return context

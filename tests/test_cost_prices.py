@@ -252,14 +252,10 @@ def test_a_row_without_source_or_with_an_unknown_confidence_is_rejected() -> Non
 
 
 def test_refresh_script_queries_keys_the_price_files_use() -> None:
-    import importlib.util
+    from tests.helpers import load_module
 
-    spec = importlib.util.spec_from_file_location(
-        "refresh_prices", Path(__file__).parent.parent / "scripts" / "refresh_prices.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # boto3 is imported only when it runs
+    # boto3 is imported only when the script runs
+    module = load_module("refresh_prices", Path(__file__).parent.parent / "scripts" / "refresh_prices.py")
     known = set().union(*(load_prices(r).prices for r in REGIONS))
     assert set(module.SIMPLE) <= known
     rule = module._rule_for("rds.postgres.db.t4g.medium.multi_az.hour")

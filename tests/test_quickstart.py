@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -14,29 +12,16 @@ from aws_cdk import App
 from cdk_casemgmt import acknowledgements
 from cdk_casemgmt.testing import cfn_lint, feature_flags, masked_template, synth_findings, template_of
 from tests.conftest import CFN_LINT_CONFIG, ROOT
-from tests.helpers import npx_cdk_synth, without_cdk_metadata
+from tests.helpers import cdk_json_context, load_module, npx_cdk_synth, without_cdk_metadata
 
 APP = ROOT / "examples" / "quickstart" / "app.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("quickstart_app", APP)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _cdk_json_context() -> dict[str, Any]:
-    context: dict[str, Any] = json.loads((APP.parent / "cdk.json").read_text())["context"]
-    return context
 
 
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # The context `make synth` and `npx cdk synth` run with: cdk.json's.
-    app = App(context=_cdk_json_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    stack = _load().build(app)
+    app = App(context=cdk_json_context(APP.parent), outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    stack = load_module("quickstart_app", APP).build(app)
     assembly = app.synth()  # raises on any unacknowledged finding (plugins registered by build())
     return {"stack": stack, "assembly": assembly, "template": template_of(stack)}
 
@@ -54,7 +39,7 @@ def test_cfn_lint_is_clean(synthesized: dict[str, Any]) -> None:
 
 
 def test_cdk_json_pins_the_recommended_feature_flags() -> None:
-    context = _cdk_json_context()
+    context = cdk_json_context(APP.parent)
     assert {k: context[k] for k in feature_flags()} == dict(feature_flags())
     assert context["@aws-cdk/core:validateAgainstDefaultRules"] is True
 

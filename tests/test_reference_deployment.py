@@ -7,15 +7,12 @@ environment and what its task role may do.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -33,35 +30,28 @@ from cdk_casemgmt.testing import (
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG, ROOT
-from tests.helpers import npx_cdk_synth, only, resources_of, without_cdk_metadata
+from tests.helpers import (
+    cdk_json_context,
+    load_module,
+    npx_cdk_synth,
+    only,
+    resources_of,
+    without_cdk_metadata,
+)
 
 INFRA = ROOT / "examples" / "reference-api" / "infra"
 WEB = ROOT / "examples" / "reference-api" / "web"
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # app.py imports reference_stack by this name
-    spec.loader.exec_module(module)
-    return module
-
-
-reference_stack = _load("reference_stack", INFRA / "reference_stack.py")
-
-
-def _cdk_json_context() -> dict[str, Any]:
-    context: dict[str, Any] = json.loads((INFRA / "cdk.json").read_text())["context"]
-    return context
+reference_stack = load_module("reference_stack", INFRA / "reference_stack.py")
 
 
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # The context the app runs with (cdk.json): the pinned flags and the cached AZs of the placeholder
     # account (test_cdk_json_pins... checks the flags).
-    app = App(context=_cdk_json_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    stack = _load("reference_app", INFRA / "app.py").build(app, account="111111111111")
+    app = App(context=cdk_json_context(INFRA), outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    stack = load_module("reference_app", INFRA / "app.py").build(app, account="111111111111")
     assembly = app.synth()  # raises on any unacknowledged finding (plugins registered by build())
     template = template_of(stack)
     env = {}
@@ -103,7 +93,7 @@ def test_synth_needs_no_lookup_so_no_credentials(synthesized: dict[str, Any]) ->
 
 
 def test_cdk_json_pins_the_recommended_feature_flags_and_strict_validation() -> None:
-    context = _cdk_json_context()
+    context = cdk_json_context(INFRA)
     assert {k: context[k] for k in feature_flags()} == dict(feature_flags())
     assert context["@aws-cdk/core:validateAgainstDefaultRules"] is True
 

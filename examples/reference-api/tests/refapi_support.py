@@ -45,6 +45,18 @@ def stop_embedded(server: Any) -> None:
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user, timeout=20)
 
 
+async def migrate_with_own_handle(settings: Settings) -> None:
+    """Migrate the settings' database through a Database of its own, closed afterwards (for tests that
+    then run the API as a process, which must find no connection of the test's left open)."""
+    from reference_api.migrate import migrate
+
+    db = Database(settings)
+    try:
+        await migrate(db)
+    finally:
+        await db.dispose()
+
+
 def free_port() -> int:
     import socket
 

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from refapi_support import create_database
+from refapi_support import create_database, free_port
 from reference_api.settings import Settings
 
 ROOT = Path(__file__).parents[1]
@@ -113,12 +112,6 @@ def test_dockerignore_keeps_local_state_out() -> None:
     assert {".venv", ".reference-api", "cdk.out", "node_modules", "tests", "e2e", "web"} <= ignored
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get(url: str) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=2) as r:
         return r.status, r.read()
@@ -130,7 +123,7 @@ def test_migrate_then_cmd_serve_and_stop_on_sigterm(
 ) -> None:
     url = asyncio.run(create_database(pg_server_url, f"refapi_docker_{WORKER}"))
     settings = settings_factory(url)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "API_ENVIRONMENT": "development",

@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 import orjson
 import pytest
-from refapi_support import ApiProcess, api_env, create_database, stop_embedded
+from refapi_support import ApiProcess, api_env, create_database, migrate_with_own_handle, stop_embedded
 from reference_api.app import create_app
 from reference_api.auth import DevIssuer
 from reference_api.db import Database
@@ -129,11 +129,7 @@ async def test_sigterm_under_load_finishes_in_flight_requests_and_stops_acceptin
 ) -> None:
     url = await create_database(own_pg.get_uri(), "refapi_sigterm")
     settings = settings_factory(url)
-    db = Database(settings)
-    try:
-        await migrate(db)
-    finally:
-        await db.dispose()
+    await migrate_with_own_handle(settings)
     su = await _superuser(own_pg, "refapi_sigterm")
     # An unclean disconnect ("unexpected EOF on client connection") is logged at DEBUG1 only.
     await su.execute("ALTER DATABASE refapi_sigterm SET log_min_messages = debug1")
@@ -355,11 +351,7 @@ async def test_password_rotation_rereads_the_secret_without_a_failed_request(
     arn = secrets.create_secret(Name="refapi/rotation", SecretString=orjson.dumps(value).decode())["ARN"]
     url = f"postgresql://{role}:first-password@/{database}?host={socket_dir}&port={port}"
     settings = settings_factory(url)
-    db = Database(settings)
-    try:
-        await migrate(db)
-    finally:
-        await db.dispose()
+    await migrate_with_own_handle(settings)
 
     env = api_env(
         settings,
