@@ -19,10 +19,10 @@ def rule(*types: str) -> Callable[[Rule], Rule]:
     """Register the decorated function as the rule for ``types`` (each type has one rule)."""
 
     def register(fn: Rule) -> Rule:
-        for t in types:
-            if t in RULES:
-                raise ValueError(f"{t} is priced by {RULES[t].__qualname__} already")
-            RULES[t] = fn
+        taken = [t for t in types if t in RULES]
+        if taken:
+            raise ValueError(f"{taken[0]} is priced by {RULES[taken[0]].__qualname__} already")
+        RULES.update(dict.fromkeys(types, fn))
         return fn
 
     return register
