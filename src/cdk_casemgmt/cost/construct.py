@@ -1,6 +1,7 @@
 """The CostEstimate construct: prices its stack (or every stack of its app) at synth time, offline.
 
-Two mechanisms, both measured (research/feasibility-notes.md §1):
+Two mechanisms, because no single one both sees the final template and can put a value into it
+(measured on aws-cdk-lib 2.275; docs/design.md#cost-estimate-two-mechanisms):
 
 - The report (``cost-estimate.json`` / ``.md`` in the cloud assembly, and the table printed at synth)
   is computed from the FINAL templates by a policy-validation plugin, which runs after the assembly
