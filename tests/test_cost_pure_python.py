@@ -30,21 +30,17 @@ def rate(key: str, region: str = "us-east-1") -> float:
     return load_prices(region).prices[key].usd
 
 
-def without_node() -> dict[str, str]:
-    return {**os.environ, "JSII_NODE": "/bin/false"}
+def run_fresh(*argv: str, node: bool = False) -> str:
+    """Run ``argv`` in a fresh process (with ``JSII_NODE=/bin/false`` unless ``node``); its stdout."""
+    env = dict(os.environ) if node else {**os.environ, "JSII_NODE": "/bin/false"}
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert node or result.stderr == "", result.stderr
+    return result.stdout
 
 
 def cost(*argv: str) -> Any:
-    result = subprocess.run(
-        [str(SCRIPT), "cost", *argv, "--usage", "fixed", "--json"],
-        capture_output=True,
-        text=True,
-        env=without_node(),
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(run_fresh(str(SCRIPT), "cost", *argv, "--usage", "fixed", "--json"))
 
 
 def test_prices_a_json_template_without_node() -> None:
@@ -132,11 +128,7 @@ def test_prices_a_cloud_assembly_without_node(tmp_path: Path) -> None:
 
 
 def test_help_runs_without_node() -> None:
-    result = subprocess.run(
-        [str(SCRIPT), "--help"], capture_output=True, text=True, env=without_node(), check=False, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert "cost" in result.stdout and result.stderr == ""
+    assert "cost" in run_fresh(str(SCRIPT), "--help")
 
 
 def test_the_cli_and_the_pricer_import_nothing_of_cdk() -> None:
@@ -152,16 +144,7 @@ with contextlib.redirect_stdout(io.StringIO()):
     assert cdk_casemgmt.cli.main(["cost", {str(JSON_TEMPLATE)!r}, "--json"]) == 0
 print(sorted(m for m in sys.modules if m.split(".")[0] in {JSII_MODULES!r}))
 """
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        env=without_node(),
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert run_fresh(sys.executable, "-c", probe).strip() == "[]"
 
 
 def test_the_probe_would_see_cdk() -> None:
@@ -170,8 +153,4 @@ def test_the_probe_would_see_cdk() -> None:
         "import sys, cdk_casemgmt.cost.construct; "
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({JSII_MODULES!r})))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == str(sorted(JSII_MODULES))
+    assert run_fresh(sys.executable, "-c", probe, node=True).strip() == str(sorted(JSII_MODULES))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cdk_casemgmt.cost.context import Missing, PricingContext
+from cdk_casemgmt.cost.context import Missing, PricingContext, ResourceFilter
 from cdk_casemgmt.cost.model import Component
 
 
@@ -58,6 +58,30 @@ class LineBuilder:
                 usage=usage,
             )
         )
+
+    def shared_usage(
+        self,
+        name: str,
+        key: str,
+        total: float,
+        what: str,
+        *,
+        per: float = 1.0,
+        where: ResourceFilter | None = None,
+    ) -> None:
+        """A usage total split evenly over the template's resources of this line's type, at rate ``key``.
+
+        ``what`` writes the quantity for the formula; ``{share}``, ``{total}`` and ``{n}`` (how many
+        resources share the total) are filled in. ``where`` narrows the resources that share it.
+        """
+        share, n = self.ctx.usage_share(total, self.type, where)
+        for placeholder, value in (
+            ("{share}", show_num(share)),
+            ("{total}", show_num(total)),
+            ("{n}", str(n)),
+        ):
+            what = what.replace(placeholder, value)  # not str.format: ``what`` may hold template text
+        self.monthly(name, key, share, what, usage=True, per=per)
 
     def try_(self, part: str, fn: Callable[[], None]) -> None:
         """Price one part; on a missing rate or unresolvable property record it as unpriced."""

@@ -1,4 +1,8 @@
-"""The table from CloudFormation resource type to the rule that prices it."""
+"""The table from CloudFormation resource type to the rule that prices it, and two kinds of simple rule.
+
+Most rules are functions (``@rule(type)``); a resource billed one fixed rate each (:func:`flat_rate`) or
+billed only its share of one usage number (:func:`usage_share_rule`) is declared in one call instead.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 from cdk_casemgmt.cost.context import PricingContext
 from cdk_casemgmt.cost.lines import LineBuilder
 from cdk_casemgmt.cost.model import NoCharge
+from cdk_casemgmt.cost.usage import UsageProfile
 
 Rule = Callable[[PricingContext, str, Mapping[str, Any]], LineBuilder | NoCharge]
 """Prices one resource from its logical ID and properties; raises ``Missing`` when it cannot."""
@@ -26,3 +31,38 @@ def rule(*types: str) -> Callable[[Rule], Rule]:
         return fn
 
     return register
+
+
+def flat_rate(rtype: str, name: str, key: str, what: str, *, hourly: bool = False, note: str = "") -> None:
+    """Price each resource of ``rtype`` at one rate ``key`` (per month, or per hour when ``hourly``)."""
+
+    def price(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuilder:
+        line = LineBuilder(ctx, lid, rtype)
+        (line.hourly if hourly else line.monthly)(name, key, 1, what)
+        line.notes.extend([note] if note else [])
+        return line
+
+    price.__qualname__ = f"flat_rate({rtype!r})"
+    rule(rtype)(price)
+
+
+def usage_share_rule(
+    rtype: str,
+    name: str,
+    key: str,
+    total: Callable[[UsageProfile], float],
+    what: str,
+    *,
+    per: float = 1.0,
+    note: str = "",
+) -> None:
+    """Price each resource of ``rtype`` at its share of a usage number (see ``LineBuilder.shared_usage``)."""
+
+    def price(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuilder:
+        line = LineBuilder(ctx, lid, rtype)
+        line.shared_usage(name, key, total(ctx.usage), what, per=per)
+        line.notes.extend([note] if note else [])
+        return line
+
+    price.__qualname__ = f"usage_share_rule({rtype!r})"
+    rule(rtype)(price)

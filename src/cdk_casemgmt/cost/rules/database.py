@@ -106,13 +106,11 @@ def _db_cluster(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> Line
     if not engine.startswith("aurora"):
         raise Missing(f"{engine or 'non-Aurora'} DB clusters are not in the price file")
     io_opt = ctx.literal(props, "StorageType", "aurora") == "aurora-iopt1"
-    gb, n = ctx.usage_share(ctx.usage.aurora_storage_gb, "AWS::RDS::DBCluster")
     key = "rds.aurora.io_optimized_storage.gb_month" if io_opt else "rds.aurora.storage.gb_month"
-    line.monthly("storage", key, gb, f"{show_num(gb)} GB (usage over {n} clusters)", usage=True)
+    line.shared_usage("storage", key, ctx.usage.aurora_storage_gb, "{share} GB (usage over {n} clusters)")
     if not io_opt:
-        ios, _ = ctx.usage_share(ctx.usage.aurora_io_millions, "AWS::RDS::DBCluster")
-        line.monthly(
-            "I/O", "rds.aurora.io.million_requests", ios, f"{show_num(ios)}M requests (usage)", usage=True
+        line.shared_usage(
+            "I/O", "rds.aurora.io.million_requests", ctx.usage.aurora_io_millions, "{share}M requests (usage)"
         )
     line.notes.append("compute is priced on the cluster's DB instances")
     return line

@@ -8,25 +8,23 @@ from typing import Any
 from cdk_casemgmt.cost.context import PricingContext
 from cdk_casemgmt.cost.lines import LineBuilder, show_num
 from cdk_casemgmt.cost.model import NoCharge
-from cdk_casemgmt.cost.rules._registry import rule
+from cdk_casemgmt.cost.rules._registry import flat_rate, rule
 
 
 @rule("AWS::CloudFront::Distribution")
 def _distribution(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuilder:
     line = LineBuilder(ctx, lid, "AWS::CloudFront::Distribution")
     geo = ctx.prices.cloudfront_edge_geography
-    gb, n = ctx.usage_share(ctx.usage.cloudfront_gb, "AWS::CloudFront::Distribution")
-    req, _ = ctx.usage_share(ctx.usage.requests, "AWS::CloudFront::Distribution")
     line.try_(
         "data out",
-        lambda: line.monthly(
+        lambda: line.shared_usage(
             "data out",
             f"cloudfront.{geo}.gb",
-            gb,
-            f"{show_num(gb)} GB to {geo.upper()} viewers (usage over {n} distributions)",
-            usage=True,
+            ctx.usage.cloudfront_gb,
+            "{share} GB to " + geo.upper() + " viewers (usage over {n} distributions)",
         ),
     )
+    req, _ = ctx.usage_share(ctx.usage.requests, "AWS::CloudFront::Distribution")
     line.try_(
         "requests",
         lambda: line.monthly(
@@ -58,9 +56,10 @@ def _cf_metrics(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> Line
     return line
 
 
-@rule("AWS::Route53::HostedZone")
-def _zone(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuilder:
-    line = LineBuilder(ctx, lid, "AWS::Route53::HostedZone")
-    line.monthly("hosted zone", "route53.hosted_zone_month", 1, "1 zone")
-    line.notes.append("queries billed by use (alias queries to AWS resources are free)")
-    return line
+flat_rate(
+    "AWS::Route53::HostedZone",
+    "hosted zone",
+    "route53.hosted_zone_month",
+    "1 zone",
+    note="queries billed by use (alias queries to AWS resources are free)",
+)

@@ -7,7 +7,7 @@ from typing import Any
 
 from cdk_casemgmt.cost.context import PricingContext
 from cdk_casemgmt.cost.lines import LineBuilder, show_num
-from cdk_casemgmt.cost.rules._registry import rule
+from cdk_casemgmt.cost.rules._registry import flat_rate, rule
 
 
 @rule("AWS::CloudWatch::Alarm")
@@ -34,18 +34,13 @@ def _alarm(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuild
     return line
 
 
-@rule("AWS::CloudWatch::CompositeAlarm")
-def _composite(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuilder:
-    line = LineBuilder(ctx, lid, "AWS::CloudWatch::CompositeAlarm")
-    line.monthly("composite alarm", "cloudwatch.alarm.composite_month", 1, "1 composite alarm")
-    return line
-
-
-@rule("AWS::CloudWatch::Dashboard")
-def _dashboard(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuilder:
-    line = LineBuilder(ctx, lid, "AWS::CloudWatch::Dashboard")
-    line.monthly("dashboard", "cloudwatch.dashboard_month", 1, "1 dashboard")
-    return line
+flat_rate(
+    "AWS::CloudWatch::CompositeAlarm",
+    "composite alarm",
+    "cloudwatch.alarm.composite_month",
+    "1 composite alarm",
+)
+flat_rate("AWS::CloudWatch::Dashboard", "dashboard", "cloudwatch.dashboard_month", "1 dashboard")
 
 
 @rule("AWS::Logs::LogGroup")

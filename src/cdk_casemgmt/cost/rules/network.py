@@ -8,7 +8,7 @@ from typing import Any
 from cdk_casemgmt.cost.context import Missing, PricingContext
 from cdk_casemgmt.cost.lines import LineBuilder, show_num
 from cdk_casemgmt.cost.model import NoCharge
-from cdk_casemgmt.cost.rules._registry import rule
+from cdk_casemgmt.cost.rules._registry import flat_rate, rule
 
 
 def _internet_facing(ctx: PricingContext, r: Mapping[str, Any]) -> bool:
@@ -45,16 +45,14 @@ def _elbv2(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuild
             ),
         )
     if scheme != "internal" and ctx.usage.data_out_gb:
-        share, n = ctx.usage_share(ctx.usage.data_out_gb, rtype, _internet_facing)
         line.try_(
             "data out",
-            lambda: line.monthly(
+            lambda: line.shared_usage(
                 "data out",
                 "data_transfer.internet_out.gb",
-                share,
-                f"{show_num(share)} GB (usage {show_num(ctx.usage.data_out_gb)} GB "
-                f"over {n} internet-facing LBs)",
-                usage=True,
+                ctx.usage.data_out_gb,
+                "{share} GB (usage {total} GB over {n} internet-facing LBs)",
+                where=_internet_facing,
             ),
         )
     return line
@@ -69,22 +67,18 @@ def _nat(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuilder
             "public NAT gateway without AllocationId: its address is billed where it is allocated"
         )
     if ctx.usage.nat_gb:
-        share, n = ctx.usage_share(ctx.usage.nat_gb, "AWS::EC2::NatGateway")
-        line.monthly(
+        line.shared_usage(
             "data processed",
             "vpc.nat_gateway.gb",
-            share,
-            f"{show_num(share)} GB (usage {show_num(ctx.usage.nat_gb)} GB over {n} gateways)",
-            usage=True,
+            ctx.usage.nat_gb,
+            "{share} GB (usage {total} GB over {n} gateways)",
         )
     return line
 
 
-@rule("AWS::EC2::EIP")
-def _eip(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBuilder:
-    line = LineBuilder(ctx, lid, "AWS::EC2::EIP")
-    line.hourly("public IPv4", "vpc.public_ipv4.hour", 1, "1 address (billed in use or idle)")
-    return line
+flat_rate(
+    "AWS::EC2::EIP", "public IPv4", "vpc.public_ipv4.hour", "1 address (billed in use or idle)", hourly=True
+)
 
 
 def _interface(ctx: PricingContext, r: Mapping[str, Any]) -> bool:
@@ -104,12 +98,11 @@ def _endpoint(ctx: PricingContext, lid: str, props: Mapping[str, Any]) -> LineBu
         raise Missing("SubnetIds are not literal: cannot count endpoint AZs")
     line.hourly("interface endpoint", "vpc.interface_endpoint.az_hour", azs, f"{azs} AZs")
     if ctx.usage.interface_endpoint_gb:
-        share, n = ctx.usage_share(ctx.usage.interface_endpoint_gb, "AWS::EC2::VPCEndpoint", _interface)
-        line.monthly(
+        line.shared_usage(
             "data processed",
             "vpc.interface_endpoint.gb",
-            share,
-            f"{show_num(share)} GB (usage over {n} interface endpoints)",
-            usage=True,
+            ctx.usage.interface_endpoint_gb,
+            "{share} GB (usage over {n} interface endpoints)",
+            where=_interface,
         )
     return line
