@@ -14,7 +14,7 @@ keeps private until synthesis, and resources of other stacks (a cross-stack refe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,23 +184,28 @@ class TemplateView:
             return None
         return resource
 
-    def find_in_map(self, value: Any, region: str | None = None) -> Any:
-        """The value of an ``Fn::FindInMap`` in this template, or None when it cannot be known.
+    def mapping_covers(self, value: Any, top_level_keys: Iterable[str]) -> bool:
+        """Whether ``value`` is an ``Fn::FindInMap`` into a mapping of this template that has an entry
+        for each of ``top_level_keys`` (with the looked-up attribute).
 
-        A ``{"Ref": "AWS::Region"}`` key is read as ``region`` (default: the stack's region).
+        Only the keys can be checked: aws-cdk-lib keeps a mapping's values private until synthesis.
         """
         args = dig(value, "Fn::FindInMap")
-        if not isinstance(args, list) or len(args) != 3 or not isinstance(args[0], str):
-            return None
+        if (
+            not isinstance(args, list)
+            or len(args) != 3
+            or not all(isinstance(a, str) for a in (args[0], args[2]))
+        ):
+            return False
         mapping = self._mappings.get(args[0])
-        first, second = (region or self.region if k == {"Ref": "AWS::Region"} else k for k in args[1:])
-        if mapping is None or not isinstance(first, str) or not isinstance(second, str):
-            return None
-        try:
-            found = self.stack.resolve(mapping.find_in_map(first, second))
-        except Exception:  # jsii raises for a key the mapping does not hold
-            return None
-        return None if isinstance(found, Mapping) else found
+        if mapping is None:
+            return False
+        for key in top_level_keys:
+            try:
+                mapping.find_in_map(key, args[2])
+            except Exception:  # jsii raises for a key the mapping does not hold
+                return False
+        return True
 
     def depends_on(self, logical_id: str, other: str) -> bool:
         """Whether CloudFormation creates ``other`` before ``logical_id`` (a reference or DependsOn chain)."""

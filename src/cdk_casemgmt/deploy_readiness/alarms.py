@@ -84,6 +84,14 @@ def alarm_topic_policy(alarm: Resource, view: TemplateView) -> NagRuleCompliance
     return NagRuleCompliance.COMPLIANT
 
 
+def _literal_text(value: Any) -> str:
+    """A string, or the literal parts of an ``Fn::Join`` (enough to recognise an alias name)."""
+    if isinstance(value, str):
+        return value
+    parts = dig(value, "Fn::Join", 1)
+    return "".join(p for p in as_list(parts) if isinstance(p, str))
+
+
 def _key_admits_cloudwatch(key: Resource) -> bool:
     needed = {"kms:Decrypt", "kms:GenerateDataKey"}
     granted: set[str] = set()
@@ -118,7 +126,7 @@ def alarm_topic_key(alarm: Resource, view: TemplateView) -> NagRuleCompliance:
         return NagRuleCompliance.NOT_APPLICABLE
     for topic in topics:
         key_id = topic.get("KmsMasterKeyId")
-        if isinstance(key_id, str) and key_id.endswith("alias/aws/sns"):
+        if _literal_text(key_id).endswith("alias/aws/sns"):
             return NagRuleCompliance.NON_COMPLIANT
         key = view.target(key_id, "AWS::KMS::Key")
         alias = view.target(key_id, "AWS::KMS::Alias")

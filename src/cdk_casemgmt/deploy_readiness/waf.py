@@ -60,15 +60,14 @@ def _reads_source_ip(statement: Mapping[str, Any]) -> bool:
 
 
 def _is_cloudfront_prefix_list(value: Any, view: TemplateView) -> bool:
+    """A literal ID of CloudFront's origin-facing list, or a lookup in a per-region table of them.
+
+    A mapping's values cannot be read before synthesis; a mapping with an entry for every region
+    where CloudFront publishes its list is taken to be that table.
+    """
     if isinstance(value, str):
         return value in _CLOUDFRONT_PREFIX_LISTS
-    if view.region is not None:
-        return view.find_in_map(value) in _CLOUDFRONT_PREFIX_LISTS
-    # An environment-agnostic stack: a mapping that holds CloudFront's list for every region we know.
-    return all(
-        view.find_in_map(value, region) == prefix_list
-        for region, prefix_list in CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS.items()
-    )
+    return view.mapping_covers(value, CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS)
 
 
 def _ingress_rules(group: Resource, view: TemplateView) -> Iterator[Any]:
