@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 
@@ -30,10 +30,16 @@ class DatabaseDefaults:
     allocated_storage_gib: int = 20
     max_allocated_storage_gib: int = 100
     backup_retention: Duration = Duration.days(7)
+    deletion_protection: bool = True
+    removal_policy: RemovalPolicy = RemovalPolicy.SNAPSHOT
     rotation_interval: Duration = Duration.days(30)
+    proxy: bool = False
     monitoring_interval: Duration = Duration.seconds(60)
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
-    slow_query_threshold_ms: int = 1000
+    slow_query_threshold: Duration = Duration.seconds(1)
+    apply_immediately: bool = False
+    aws_backup: bool = True
+    aws_backup_retention: Duration = Duration.days(35)
     serverless_min_acu: float = 0.5
     serverless_max_acu: float = 4.0
     cpu_alarm_percent: int = 80
@@ -62,7 +68,8 @@ POSTGRES_END_OF_STANDARD_SUPPORT = {
     "13": "2026-02-28",
 }
 
-# Instance classes offered for RDS PostgreSQL 14+ (the small table DECISIONS §12 asks for).
+# Instance classes offered for RDS PostgreSQL 14+, as a small table in the code: synth makes no lookups
+# (docs/design.md#database-validation-data).
 # family -> {size: (vCPU, memory GiB)}. A class outside this table is refused with the list of
 # families; widen the table, not the check, when AWS adds one.
 _GENERAL = {
