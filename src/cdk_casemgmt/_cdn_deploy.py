@@ -18,6 +18,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct, IValidation
 
+from cdk_casemgmt._defaults import CDN
 from cdk_casemgmt.compliance import acknowledge
 
 __all__ = ["deploy_site", "runtime_config_data"]
@@ -62,7 +63,7 @@ def deploy_site(
         scope,
         "DeploymentLogs",
         encryption_key=key,
-        retention=logs.RetentionDays.ONE_YEAR,
+        retention=CDN.deployment_log_retention,
         removal_policy=removal_policy,
     )
     # BucketDeployment's own role gets AWSLambdaBasicExecutionRole, an inline policy and

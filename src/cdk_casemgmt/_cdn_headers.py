@@ -3,15 +3,13 @@ a strict referrer policy and the Content-Security-Policy built from props."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from constructs import Construct
 
+from cdk_casemgmt._defaults import CDN
 from cdk_casemgmt.csp import ContentSecurityPolicy
 
 __all__ = ["security_headers_policy"]
-
-_HSTS_MAX_AGE = Duration.days(730)  # 2 years: what the HSTS preload list asks for
 
 
 def security_headers_policy(scope: Construct, csp: ContentSecurityPolicy) -> cloudfront.ResponseHeadersPolicy:
@@ -22,7 +20,7 @@ def security_headers_policy(scope: Construct, csp: ContentSecurityPolicy) -> clo
         comment="cdk-casemgmt SPA security headers",
         security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
             strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                access_control_max_age=_HSTS_MAX_AGE,
+                access_control_max_age=CDN.hsts_max_age,
                 include_subdomains=True,
                 preload=True,
                 override=True,

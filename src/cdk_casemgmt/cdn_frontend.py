@@ -46,6 +46,7 @@ from cdk_casemgmt._cdn_api import CdnApiOrigin, api_behavior
 from cdk_casemgmt._cdn_deploy import deploy_site, runtime_config_data
 from cdk_casemgmt._cdn_headers import security_headers_policy
 from cdk_casemgmt._cdn_props import CheckedProps, origin_of, validate
+from cdk_casemgmt._defaults import CDN
 from cdk_casemgmt._edge_stack import CLOUDFRONT_REGION, reference_weakly, sibling_stack
 from cdk_casemgmt._log_bucket import access_log_bucket
 from cdk_casemgmt._replication import BucketReplication, acknowledge_not_replicated
@@ -117,25 +118,24 @@ class CdnFrontend(Construct):
         api_base_url: str | None = None,
         auth_settings: Mapping[str, Any] | None = None,
         runtime_config: Mapping[str, Any] | None = None,
-        immutable_asset_patterns: Sequence[str] = ("assets/*",),
-        price_class: cloudfront.PriceClass = cloudfront.PriceClass.PRICE_CLASS_100,
+        immutable_asset_patterns: Sequence[str] = CDN.immutable_asset_patterns,
+        price_class: cloudfront.PriceClass = CDN.price_class,
         geo_restriction: cloudfront.GeoRestriction | None = None,
-        waf_rate_limit: int = 2000,
+        waf_rate_limit: int = CDN.waf_rate_limit,
         alarm_topic: sns.ITopic | None = None,
-        error_rate_threshold_percent: float = 5,
-        origin_latency_threshold: Duration | None = None,
-        noncurrent_version_expiration: Duration | None = None,
+        error_rate_threshold_percent: float = CDN.error_rate_threshold_percent,
+        origin_latency_threshold: Duration = CDN.origin_latency_threshold,
+        noncurrent_version_expiration: Duration = CDN.noncurrent_version_expiration,
         replication_destination: s3.IBucket | None = None,
-        access_log_retention: Duration | None = None,
-        waf_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        access_log_retention: Duration = CDN.access_log_retention,
+        waf_log_retention: logs.RetentionDays = CDN.waf_log_retention,
+        removal_policy: RemovalPolicy = CDN.removal_policy,
     ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
         site = Path(fspath(site_dir))
         if api_base_url is None and api is not None:
             api_base_url = "/api"
-        latency_threshold = origin_latency_threshold or Duration.seconds(3)
 
         problems = Problems()
         checked = CheckedProps(
@@ -173,7 +173,7 @@ class CdnFrontend(Construct):
         self.log_bucket = access_log_bucket(
             self,
             "LogBucket",
-            retention=access_log_retention or Duration.days(365),
+            retention=access_log_retention,
             removal_policy=removal_policy,
             # CloudFront standard logging writes with ACLs: BUCKET_OWNER_ENFORCED fails the deploy.
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
@@ -208,7 +208,7 @@ class CdnFrontend(Construct):
             server_access_logs_prefix="s3-access-logs/site/",
             lifecycle_rules=[
                 s3.LifecycleRule(
-                    noncurrent_version_expiration=noncurrent_version_expiration or Duration.days(90),
+                    noncurrent_version_expiration=noncurrent_version_expiration,
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
@@ -353,7 +353,7 @@ class CdnFrontend(Construct):
             distribution=self.distribution,
             topic=self.alarm_topic,
             error_rate_percent=error_rate_threshold_percent,
-            latency=latency_threshold,
+            latency=origin_latency_threshold,
         )
         """The 5xx error rate and origin latency alarms."""
 
