@@ -10,8 +10,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_casemgmt import _defaults
-from cdk_casemgmt._defaults import DATABASE
+from cdk_casemgmt._defaults import DATABASE, POSTGRES_INSTANCE_CLASSES
 from cdk_casemgmt._postgres_props import CheckedProps
 
 __all__ = ["add_alarms"]
@@ -138,4 +137,4 @@ def add_alarms(
 def _class_size(instance_class: str) -> tuple[int, int]:
     """(vCPU, memory GiB) of a validated instance class such as ``db.t4g.medium``."""
     _, family, size = instance_class.split(".", 2)
-    return _defaults.POSTGRES_INSTANCE_CLASSES[family][size]
+    return POSTGRES_INSTANCE_CLASSES[family][size]

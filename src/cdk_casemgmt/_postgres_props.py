@@ -13,8 +13,14 @@ from aws_cdk import Duration, Token
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
-from cdk_casemgmt import _defaults
-from cdk_casemgmt._defaults import DATABASE
+from cdk_casemgmt._defaults import (
+    BACKUP_RETENTION_DAYS_RANGE,
+    DATABASE,
+    POSTGRES_END_OF_STANDARD_SUPPORT,
+    POSTGRES_INSTANCE_CLASSES,
+    SERVERLESS_ACU_RANGE,
+    STORAGE_GIB_RANGE,
+)
 from cdk_casemgmt.errors import Problems
 
 __all__ = ["CheckedProps", "ServerlessV2Capacity", "validate"]
@@ -50,7 +56,7 @@ class CheckedProps:
 def validate(scope: Construct, props: CheckedProps) -> None:
     """Raise one ValidationError naming every bad prop, or return."""
     p = Problems()
-    lo_days, hi_days = _defaults.BACKUP_RETENTION_DAYS_RANGE
+    lo_days, hi_days = BACKUP_RETENTION_DAYS_RANGE
     if not Token.is_unresolved(props.backup_retention.to_hours()):
         hours = props.backup_retention.to_hours()
         if hours % 24 or not lo_days <= hours // 24 <= hi_days:
@@ -104,12 +110,12 @@ def _validate_instance(p: Problems, props: CheckedProps) -> None:
             "aws-cdk-lib does not know this PostgreSQL version",
             "use a PostgresEngineVersion constant, e.g. PostgresEngineVersion.VER_17_9",
         )
-    elif major in _defaults.POSTGRES_END_OF_STANDARD_SUPPORT:
+    elif major in POSTGRES_END_OF_STANDARD_SUPPORT:
         p.add(
             "engine_version",
             full,
             f"PostgreSQL {major} left RDS standard support on "
-            f"{_defaults.POSTGRES_END_OF_STANDARD_SUPPORT[major]}: new instances are refused or billed "
+            f"{POSTGRES_END_OF_STANDARD_SUPPORT[major]}: new instances are refused or billed "
             "for Extended Support",
             "use PostgresEngineVersion.VER_17_9 or newer",
         )
@@ -133,13 +139,13 @@ def _validate_instance(p: Problems, props: CheckedProps) -> None:
         )
     else:
         family, size = match.groups()
-        sizes = _defaults.POSTGRES_INSTANCE_CLASSES.get(family)
+        sizes = POSTGRES_INSTANCE_CLASSES.get(family)
         if sizes is None:
             p.add(
                 "instance_class",
                 instance_class,
                 f"RDS PostgreSQL does not offer the {family} family (known: "
-                f"{', '.join(sorted(_defaults.POSTGRES_INSTANCE_CLASSES))})",
+                f"{', '.join(sorted(POSTGRES_INSTANCE_CLASSES))})",
                 "pick a family from that list, e.g. db.t4g.medium or db.m7g.large",
             )
         elif size not in sizes:
@@ -151,7 +157,7 @@ def _validate_instance(p: Problems, props: CheckedProps) -> None:
             )
 
     allocated, maximum = props.allocated_storage_gib, props.max_allocated_storage_gib
-    lo, hi = _defaults.STORAGE_GIB_RANGE
+    lo, hi = STORAGE_GIB_RANGE
     for prop, value in (("allocated_storage_gib", allocated), ("max_allocated_storage_gib", maximum)):
         if Token.is_unresolved(value):
             continue
@@ -175,7 +181,7 @@ def _validate_instance(p: Problems, props: CheckedProps) -> None:
 
 
 def _validate_capacity(p: Problems, capacity: ServerlessV2Capacity) -> None:
-    lo, hi = _defaults.SERVERLESS_ACU_RANGE
+    lo, hi = SERVERLESS_ACU_RANGE
     for prop, value in (
         ("serverless_v2.min_acu", capacity.min_acu),
         ("serverless_v2.max_acu", capacity.max_acu),

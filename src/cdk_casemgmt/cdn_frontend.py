@@ -1,6 +1,7 @@
 """CdnFrontend: CloudFront + a private S3 bucket for a single-page app, with ``/api/*`` to the API.
 
-What it gets right that the anchors do not (docs/cdn-frontend.md has the full list and reasons):
+What it gets right that a plain CloudFront + S3 setup often misses (docs/cdn-frontend.md has the full
+list and reasons):
 
 - SPA deep links are rewritten by a viewer-request CloudFront Function on the S3 behavior only, so an
   API 404 stays a 404 (distribution-wide ``error_responses`` would turn it into ``200 index.html``).
