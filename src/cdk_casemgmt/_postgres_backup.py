@@ -37,32 +37,25 @@ def add_backup_plan(
             delete_after=retention,
         )
     )
+    # IAM action names stay literal, so that an audit finds them by searching.
     if isinstance(database, rds.DatabaseInstance):
         resource_arn = database.instance_arn
         target = backup.BackupResource.from_rds_database_instance(database)
-        snapshot_arn = stack.format_arn(
-            service="rds",
-            resource="snapshot",
-            resource_name="awsbackup:job-*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
+        snapshot = "snapshot"
         actions = ["rds:CreateDBSnapshot", "rds:CopyDBSnapshot", "rds:DeleteDBSnapshot"]
         describe = ["rds:DescribeDBInstances", "rds:DescribeDBSnapshots"]
     else:
         resource_arn = database.cluster_arn
         target = backup.BackupResource.from_rds_serverless_cluster(database)
-        snapshot_arn = stack.format_arn(
-            service="rds",
-            resource="cluster-snapshot",
-            resource_name="awsbackup:job-*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        actions = [
-            "rds:CreateDBClusterSnapshot",
-            "rds:CopyDBClusterSnapshot",
-            "rds:DeleteDBClusterSnapshot",
-        ]
+        snapshot = "cluster-snapshot"
+        actions = ["rds:CreateDBClusterSnapshot", "rds:CopyDBClusterSnapshot", "rds:DeleteDBClusterSnapshot"]
         describe = ["rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots"]
+    snapshot_arn = stack.format_arn(
+        service="rds",
+        resource=snapshot,
+        resource_name="awsbackup:job-*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
     role = iam.Role(
         scope,
         "BackupRole",
