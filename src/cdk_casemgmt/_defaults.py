@@ -70,8 +70,8 @@ POSTGRES_END_OF_STANDARD_SUPPORT = {
     "13": "2026-02-28",
 }
 
-# Instance classes offered for RDS PostgreSQL 14+, as a small table in the code: synth makes no lookups
-# (docs/design.md#database-validation-data).
+# Instance classes offered for RDS PostgreSQL 14+: a small table kept in the code, so that a typo fails
+# at synth without a lookup (see docs/design.md#instance-class-table).
 # family -> {size: (vCPU, memory GiB)}. A class outside this table is refused with the list of
 # families; widen the table, not the check, when AWS adds one.
 _GENERAL = {
