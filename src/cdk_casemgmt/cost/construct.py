@@ -176,7 +176,7 @@ class CostEstimate(Construct):
                 self.stack,
                 "MonthlyCostEstimateUsd",
                 value=Lazy.string(_StringProducer(self)),
-                description=Lazy.string(_DescriptionProducer(self)),
+                description=f"Estimated monthly cost in USD (cdk-casemgmt, usage '{self.usage.name}')",
             )
         if wants_budget and self.stack is not None:
             self.budget = self._add_budget(
@@ -270,19 +270,6 @@ class _StringProducer:
 
     def produce(self) -> str:
         return f"{self._owner.estimate_from_construct_properties().total_monthly_usd:.2f}"
-
-
-@jsii.implements(IStableStringProducer)
-class _DescriptionProducer:
-    """The output's description; says what the total leaves out, as the table's headline does."""
-
-    def __init__(self, owner: CostEstimate) -> None:
-        self._owner = owner
-
-    def produce(self) -> str:
-        text = f"Estimated monthly cost in USD (cdk-casemgmt, usage '{self._owner.usage.name}')"
-        gaps = self._owner.estimate_from_construct_properties().unpriced_summary
-        return f"{text} + {gaps} (see cost-estimate.md)" if gaps else text
 
 
 def _l1_template(stack: Stack, *, exclude: str) -> dict[str, Any]:
