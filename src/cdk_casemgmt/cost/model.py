@@ -170,6 +170,22 @@ class Estimate:
         return dates[0] if dates else ""
 
     @property
+    def unpriced_summary(self) -> str:
+        """What the total leaves out, e.g. ``1 resource not priced`` (empty when nothing)."""
+        whole = {(u.stack, u.logical_id) for u in self.unpriced if not u.partial}
+        part = {(u.stack, u.logical_id) for u in self.unpriced if u.partial} - whole
+        gaps = [f"{_count(len(whole), 'resource')} not priced"] if whole else []
+        gaps += [f"{_count(len(part), 'resource')} priced only in part"] if part else []
+        return " and ".join(gaps)
+
+    @property
+    def headline(self) -> str:
+        """The total in one line, saying what it leaves out (``$118.20/month + 1 resource not priced
+        (see below)``): a total that excludes something must say so where it is read first."""
+        text = f"${self.total_monthly_usd:,.2f}/month"
+        return f"{text} + {self.unpriced_summary} (see below)" if self.unpriced else text
+
+    @property
     def low_confidence_items(self) -> tuple[LineItem, ...]:
         return tuple(i for i in self.items if i.confidence in LOW_CONFIDENCE)
 
@@ -220,6 +236,7 @@ class Estimate:
             f"Monthly cost estimate (USD, on-demand list prices of {self.prices_as_of}, {regions}, "
             f"usage profile '{self.usage.name}')"
         )
+        lines.append(f"Estimated total: {self.headline}")
         header = f"{'stack/logical ID':<44} {'type':<40} {'USD/month':>10}"
         lines.append(header)
         lines.append("-" * len(header))
@@ -263,7 +280,7 @@ class Estimate:
         )
         out.append("")
         out.append(
-            f"**Total: ${self.total_monthly_usd:,.2f}/month** (fixed ${self.fixed_monthly_usd:,.2f}, "
+            f"**Total: {self.headline}** (fixed ${self.fixed_monthly_usd:,.2f}, "
             f"usage ${self.usage_monthly_usd:,.2f}; autoscaling at maximum "
             f"${self.max_monthly_usd:,.2f})."
         )
@@ -299,6 +316,10 @@ class Estimate:
         if self.notes:
             out += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
         return "\n".join(out) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _clip(text: str, width: int) -> str:
