@@ -12,7 +12,6 @@ from enum import Enum
 from typing import Protocol, runtime_checkable
 
 from aws_cdk import (
-    ArnFormat,
     CfnMapping,
     Duration,
     Names,
@@ -37,10 +36,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from cdk_casemgmt._iam import ManagedPolicyRole
+from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.errors import Problems, ValidationError
 from cdk_casemgmt.network import NatGateways, SecureVpc, allow_logs_service
@@ -683,7 +682,33 @@ class SecureFargateApi(Construct):
         connects to it, so the name the certificate covers is what CloudFront checks."""
 
         # ---------------------------------------------------------------- WAF
-        self.web_acl, self.web_acl_log_group = self._web_acl(waf_rate_limit, log_retention, removal_policy)
+        self.web_acl = web_acl(
+            self,
+            waf_scope="REGIONAL",
+            rule_groups=[
+                ManagedRuleGroup("AWSManagedRulesAmazonIpReputationList"),
+                ManagedRuleGroup("AWSManagedRulesCommonRuleSet"),
+                ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
+                ManagedRuleGroup("AWSManagedRulesSQLiRuleSet"),
+            ],
+            rate_limit=waf_rate_limit,
+            rate_window_seconds=300,
+            metric_name="WebAcl",
+            associate_with=self.load_balancer.load_balancer_arn,
+        )
+        self.web_acl_log_group = log_web_acl(
+            self,
+            self.web_acl,
+            # The name is derived from the construct path.
+            log_group_name="aws-waf-logs-" + Names.unique_resource_name(self, max_length=60, separator="-"),
+            log_group_id="WebAclLogs",
+            logging_id="WebAclLogging",
+            encryption_key=self.encryption_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+            redacted_headers=[],  # unlike CdnFrontend's, headers are logged as sent
+            destination_references_log_group=False,
+        )
 
         # ---------------------------------------------------------------- autoscaling
         self.scaling = self.service.auto_scale_task_count(min_capacity=min_tasks, max_capacity=max_tasks)
@@ -931,78 +956,6 @@ class SecureFargateApi(Construct):
                 "stream, named at run time, in this construct's KMS-encrypted exec log group only.",
             )
 
-    def _web_acl(
-        self, rate_limit: int, retention: logs.RetentionDays, removal_policy: RemovalPolicy
-    ) -> tuple[wafv2.CfnWebACL, logs.LogGroup]:
-        def managed(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
-            return wafv2.CfnWebACL.RuleProperty(
-                name=name,
-                priority=priority,
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS", name=name
-                    )
-                ),
-                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                visibility_config=_visibility(name),
-            )
-
-        acl = wafv2.CfnWebACL(
-            self,
-            "WebAcl",
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=_visibility("WebAcl"),
-            rules=[
-                managed("AWSManagedRulesAmazonIpReputationList", 0),
-                managed("AWSManagedRulesCommonRuleSet", 1),
-                managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
-                managed("AWSManagedRulesSQLiRuleSet", 3),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="RateLimitPerIp",
-                    priority=4,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            limit=rate_limit, aggregate_key_type="IP", evaluation_window_sec=300
-                        )
-                    ),
-                    visibility_config=_visibility("RateLimitPerIp"),
-                ),
-            ],
-        )
-        wafv2.CfnWebACLAssociation(
-            self,
-            "WebAclAssociation",
-            resource_arn=self.load_balancer.load_balancer_arn,
-            web_acl_arn=acl.attr_arn,
-        )
-        # WAF logs only to groups named aws-waf-logs-*; the name is derived from the construct path.
-        name = "aws-waf-logs-" + Names.unique_resource_name(self, max_length=60, separator="-")
-        log_group = logs.LogGroup(
-            self,
-            "WebAclLogs",
-            log_group_name=name,
-            retention=retention,
-            encryption_key=self.encryption_key,
-            removal_policy=removal_policy,
-        )
-        logging = wafv2.CfnLoggingConfiguration(
-            self,
-            "WebAclLogging",
-            resource_arn=acl.attr_arn,
-            log_destination_configs=[
-                Stack.of(self).format_arn(
-                    service="logs",
-                    resource="log-group",
-                    resource_name=name,
-                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                )
-            ],
-        )
-        logging.node.add_dependency(log_group)
-        return acl, log_group
-
     def _alarm_topic(self) -> sns.Topic:
         self.encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -1155,12 +1108,6 @@ class SecureFargateApi(Construct):
             ),
             cloudwatch.AlarmStatusWidget(alarms=list(self.alarms), title="Alarms", width=24),
         )
-
-
-def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-    return wafv2.CfnWebACL.VisibilityConfigProperty(
-        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
-    )
 
 
 def _container_image(
