@@ -32,13 +32,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_casemgmt._iam import ManagedPolicyRole
+from cdk_casemgmt._log_bucket import access_log_bucket
 from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.errors import Problems, ValidationError
@@ -553,36 +553,16 @@ class SecureFargateApi(Construct):
                     f"{pack}-ELBDeletionProtectionEnabled",
                     "Opted out with deletion_protection=False (e.g. a short-lived environment).",
                 )
-        self.access_log_bucket = s3.Bucket(
+        self.access_log_bucket = access_log_bucket(
             self,
             "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            server_access_logs_prefix="server-access-logs/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=access_log_retention,
-                    noncurrent_version_expiration=Duration.days(30),
-                    abort_incomplete_multipart_upload_after=Duration.days(7),
-                )
-            ],
+            retention=access_log_retention,
             removal_policy=removal_policy,
+            own_logs_prefix="server-access-logs/",
+            noncurrent_version_expiration=Duration.days(30),
+            abort_incomplete_upload_after=Duration.days(7),
+            delivered_logs="ALB access logs",
         )
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
-            acknowledge(
-                self.access_log_bucket,
-                f"{pack}-S3DefaultEncryptionKMS",
-                "Structural: ALB access logs support only SSE-S3 (AWS documents KMS as unsupported).",
-            )
-            acknowledge(
-                self.access_log_bucket,
-                f"{pack}-S3BucketReplicationEnabled",
-                "Structural: replicating the ALB log bucket moves the finding to the replica bucket; the "
-                "logs are operational data kept for access_log_retention, versioned and SSL-only.",
-            )
         self.load_balancer.log_access_logs(self.access_log_bucket, "alb")
 
         self.target_group = elbv2.ApplicationTargetGroup(
