@@ -199,39 +199,39 @@ class SecureFargateApi(Construct):
             "Key",
             enable_key_rotation=True,
             description=f"Encrypts the logs, alarm topic and exec sessions of {self.node.path}",
-            removal_policy=removal_policy,
+            removal_policy=props.removal_policy,
         )
         allow_logs_service(self.encryption_key)
 
         # ---------------------------------------------------------------- network and cluster
         self.network: SecureVpc | None = None
-        if cluster is not None:
-            self.vpc: ec2.IVpc = cluster.vpc
-        elif vpc is not None:
-            self.vpc = vpc
+        if props.cluster is not None:
+            self.vpc: ec2.IVpc = props.cluster.vpc
+        elif props.vpc is not None:
+            self.vpc = props.vpc
         else:
             self.network = SecureVpc(
-                self, "Network", nat_gateways=nat_gateways, removal_policy=removal_policy
+                self, "Network", nat_gateways=props.nat_gateways, removal_policy=props.removal_policy
             )
             self.vpc = self.network.vpc
         self.exec_log_group: logs.LogGroup | None = None
-        if enable_execute_command:
+        if props.enable_execute_command:
             self.exec_log_group = logs.LogGroup(
                 self,
                 "ExecLogGroup",
-                retention=log_retention,
+                retention=props.log_retention,
                 encryption_key=self.encryption_key,
-                removal_policy=removal_policy,
+                removal_policy=props.removal_policy,
             )
-        self.cluster: ecs.ICluster = cluster or self._new_cluster()
+        self.cluster: ecs.ICluster = props.cluster or self._new_cluster()
 
         # ---------------------------------------------------------------- task
         self.log_group = logs.LogGroup(
             self,
             "LogGroup",
-            retention=log_retention,
+            retention=props.log_retention,
             encryption_key=self.encryption_key,
-            removal_policy=removal_policy,
+            removal_policy=props.removal_policy,
         )
         self.task_role = ManagedPolicyRole(
             self,
@@ -248,10 +248,10 @@ class SecureFargateApi(Construct):
         self.task_definition = ecs.FargateTaskDefinition(
             self,
             "TaskDefinition",
-            cpu=cpu,
-            memory_limit_mib=memory_limit_mib,
+            cpu=props.cpu,
+            memory_limit_mib=props.memory_limit_mib,
             runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=cpu_architecture,
+                cpu_architecture=props.cpu_architecture,
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
             task_role=self.task_role,
@@ -261,18 +261,18 @@ class SecureFargateApi(Construct):
         self.container, self.migration_container = add_containers(
             self,
             self.task_definition,
-            image=container_image(image, cpu_architecture),
-            container_port=container_port,
-            command=command,
-            migration_command=migration_command,
+            image=container_image(props.image, props.cpu_architecture),
+            container_port=props.container_port,
+            command=props.command,
+            migration_command=props.migration_command,
             environment=props.environment,
-            secrets=secrets,
-            user=user,
+            secrets=props.secrets,
+            user=props.user,
             stop_timeout=props.stop_timeout,
             log_group=self.log_group,
         )
-        if ses_identity is not None:
-            grant_send_email(self.task_role, ses_identity)
+        if props.ses_identity is not None:
+            grant_send_email(self.task_role, props.ses_identity)
 
         # ---------------------------------------------------------------- security groups
         self.security_group = ec2.SecurityGroup(
@@ -280,9 +280,9 @@ class SecureFargateApi(Construct):
             "SecurityGroup",
             vpc=self.vpc,
             description=f"Tasks of {self.node.path}: ingress only from its load balancer",
-            allow_all_outbound=allow_all_outbound,
+            allow_all_outbound=props.allow_all_outbound,
         )
-        if not allow_all_outbound:
+        if not props.allow_all_outbound:
             self.security_group.add_egress_rule(
                 ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs (ECR, logs, Secrets Manager, SES)"
             )
@@ -302,11 +302,11 @@ class SecureFargateApi(Construct):
             task_definition=self.task_definition,
             security_group=self.security_group,
         )
-        if enable_execute_command:
+        if props.enable_execute_command:
             acknowledge_exec(self.task_role, self.exec_log_group)
 
         # ---------------------------------------------------------------- load balancer
-        self.ingress = ingress
+        self.ingress = props.ingress
         lb = add_load_balancer(self, props, vpc=self.vpc, security_group=self.load_balancer_security_group)
         self.load_balancer = lb.load_balancer
         self.access_log_bucket = lb.access_log_bucket
@@ -322,16 +322,16 @@ class SecureFargateApi(Construct):
             self.load_balancer_security_group,
             listener_port=self.listener_port,
             redirect_port=80 if self.redirect_listener is not None else None,
-            private_cidr=private_ingress_cidr
+            private_cidr=props.private_ingress_cidr
             or (self.network.cidr if self.network is not None else self.vpc.vpc_cidr_block),
-            cloudfront_prefix_list_id=cloudfront_prefix_list_id,
+            cloudfront_prefix_list_id=props.cloudfront_prefix_list_id,
         )
         self._ingress_rules.apply(self.ingress)
 
         self.record: route53.ARecord | None = alias_record(self, self.load_balancer, props)
         scheme = "https" if self.listener_port == 443 else "http"
-        self.url = f"{scheme}://{domain_name or self.load_balancer.load_balancer_dns_name}"
-        self.domain_name: str | None = domain_name
+        self.url = f"{scheme}://{props.domain_name or self.load_balancer.load_balancer_dns_name}"
+        self.domain_name: str | None = props.domain_name
         """The API's own DNS name (``domain_name`` as given), or ``None``. CdnFrontend's HTTPS VPC origin
         connects to it, so the name the certificate covers is what CloudFront checks."""
 
@@ -345,7 +345,7 @@ class SecureFargateApi(Construct):
                 ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
                 ManagedRuleGroup("AWSManagedRulesSQLiRuleSet"),
             ],
-            rate_limit=waf_rate_limit,
+            rate_limit=props.waf_rate_limit,
             rate_window_seconds=300,
             metric_name="WebAcl",
             associate_with=self.load_balancer.load_balancer_arn,
@@ -358,8 +358,8 @@ class SecureFargateApi(Construct):
             log_group_id="WebAclLogs",
             logging_id="WebAclLogging",
             encryption_key=self.encryption_key,
-            retention=log_retention,
-            removal_policy=removal_policy,
+            retention=props.log_retention,
+            removal_policy=props.removal_policy,
             redacted_headers=[],  # unlike CdnFrontend's, headers are logged as sent
             destination_references_log_group=False,
         )
@@ -368,7 +368,7 @@ class SecureFargateApi(Construct):
         self.scaling = scale(self.service, props, target_group=self.target_group)
 
         # ---------------------------------------------------------------- alarms and dashboard
-        self.alarm_topic: sns.ITopic = alarm_topic or encrypted_alarm_topic(self, self.encryption_key)
+        self.alarm_topic: sns.ITopic = props.alarm_topic or encrypted_alarm_topic(self, self.encryption_key)
         alarms = add_alarms(
             self,
             topic=self.alarm_topic,
@@ -376,16 +376,20 @@ class SecureFargateApi(Construct):
             cluster=self.cluster,
             target_group=self.target_group,
             load_balancer=self.load_balancer,
-            threshold_5xx=alarm_5xx_threshold,
-            p99=p99_latency_threshold,
+            threshold_5xx=props.alarm_5xx_threshold,
+            p99=props.p99_latency_threshold,
         )
         self.alarms = alarms.alarms
         self.deployment_alarms = alarms.deployment_alarms
         self.dashboard = alarms.dashboard
 
         # ---------------------------------------------------------------- database
-        if database is not None:
-            self.connect(database, iam_database_user=iam_database_user, env_prefix=database_env_prefix)
+        if props.database is not None:
+            self.connect(
+                props.database,
+                iam_database_user=props.iam_database_user,
+                env_prefix=props.database_env_prefix,
+            )
 
         acknowledge_image_pull(self.execution_role)
 
