@@ -119,7 +119,8 @@ class SecureFargateApi(Construct):
     :param migration_command: command of a non-essential ``migrate`` container that runs before the
         app container starts (which waits for its success). :default: - no migration container
     :param ses_identity: let the task send e-mail from this SES identity only. :default: - no SES access
-    :param removal_policy: for log groups, the key and the access-log bucket. :default: RETAIN
+    :param removal_policy: for log groups, the key and the access-log bucket.
+        :default: RemovalPolicy.RETAIN
 
     Attributes: ``vpc``, ``cluster``, ``service``, ``task_definition``, ``container``,
     ``migration_container``, ``load_balancer``, ``load_balancer_security_group``, ``listener``,
