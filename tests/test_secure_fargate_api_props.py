@@ -66,4 +66,6 @@ def test_a_literal_default_is_the_default_used(prop: inspect.Parameter) -> None:
     text = documented_default(prop.name)
     literal = re.match(r"[^\s(]+(\([^)]*\))?", text)
     assert literal is not None and not text.startswith("-"), f"{prop.name}: {text!r} is not a literal"
-    assert same(eval(literal.group(0), dict(NAMES)), prop.default), f"{prop.name}: documented {literal.group(0)}"
+    assert same(eval(literal.group(0), dict(NAMES)), prop.default), (
+        f"{prop.name}: documented {literal.group(0)}"
+    )

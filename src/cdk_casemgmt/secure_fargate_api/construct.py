@@ -38,7 +38,7 @@ from cdk_casemgmt.secure_fargate_api.permissions import (
 )
 from cdk_casemgmt.secure_fargate_api.props import ApiProps
 from cdk_casemgmt.secure_fargate_api.service import add_service, scale
-from cdk_casemgmt.secure_fargate_api.task import add_containers, container_image
+from cdk_casemgmt.secure_fargate_api.task import add_containers
 from cdk_casemgmt.secure_fargate_api.validation import validate
 
 __all__ = ["SecureFargateApi"]
@@ -215,25 +215,13 @@ class SecureFargateApi(Construct):
                 self, "Network", nat_gateways=props.nat_gateways, removal_policy=props.removal_policy
             )
             self.vpc = self.network.vpc
-        self.exec_log_group: logs.LogGroup | None = None
-        if props.enable_execute_command:
-            self.exec_log_group = logs.LogGroup(
-                self,
-                "ExecLogGroup",
-                retention=props.log_retention,
-                encryption_key=self.encryption_key,
-                removal_policy=props.removal_policy,
-            )
+        self.exec_log_group: logs.LogGroup | None = (
+            self._log_group("ExecLogGroup", props) if props.enable_execute_command else None
+        )
         self.cluster: ecs.ICluster = props.cluster or self._new_cluster()
 
         # ---------------------------------------------------------------- task
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            retention=props.log_retention,
-            encryption_key=self.encryption_key,
-            removal_policy=props.removal_policy,
-        )
+        self.log_group = self._log_group("LogGroup", props)
         self.task_role = ManagedPolicyRole(
             self,
             "TaskRole",
@@ -260,17 +248,7 @@ class SecureFargateApi(Construct):
             volumes=[ecs.Volume(name="tmp")],
         )
         self.container, self.migration_container = add_containers(
-            self,
-            self.task_definition,
-            image=container_image(props.image, props.cpu_architecture),
-            container_port=props.container_port,
-            command=props.command,
-            migration_command=props.migration_command,
-            environment=props.environment,
-            secrets=props.secrets,
-            user=props.user,
-            stop_timeout=props.stop_timeout,
-            log_group=self.log_group,
+            self, self.task_definition, props, log_group=self.log_group
         )
         if props.ses_identity is not None:
             grant_send_email(self.task_role, props.ses_identity)
@@ -372,13 +350,12 @@ class SecureFargateApi(Construct):
         self.alarm_topic: sns.ITopic = props.alarm_topic or encrypted_alarm_topic(self, self.encryption_key)
         alarms = add_alarms(
             self,
+            props,
             topic=self.alarm_topic,
             service=self.service,
             cluster=self.cluster,
             target_group=self.target_group,
             load_balancer=self.load_balancer,
-            threshold_5xx=props.alarm_5xx_threshold,
-            p99=props.p99_latency_threshold,
         )
         self.alarms = alarms.alarms
         self.deployment_alarms = alarms.deployment_alarms
@@ -459,6 +436,15 @@ class SecureFargateApi(Construct):
         )
 
     # ------------------------------------------------------------------------------------------ internals
+
+    def _log_group(self, id: str, props: ApiProps) -> logs.LogGroup:
+        return logs.LogGroup(
+            self,
+            id,
+            retention=props.log_retention,
+            encryption_key=self.encryption_key,
+            removal_policy=props.removal_policy,
+        )
 
     def _new_cluster(self) -> ecs.Cluster:
         """A cluster with Container Insights and both Fargate capacity providers; with ECS Exec, sessions

@@ -16,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_casemgmt._defaults import FARGATE_API
+from cdk_casemgmt.secure_fargate_api.props import ApiProps
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,13 @@ def encrypted_alarm_topic(owner: Construct, key: kms.Key) -> sns.Topic:
 
 def add_alarms(
     owner: Construct,
+    props: ApiProps,
     *,
     topic: sns.ITopic,
     service: ecs.FargateService,
     cluster: ecs.ICluster,
     target_group: elbv2.ApplicationTargetGroup,
     load_balancer: elbv2.ApplicationLoadBalancer,
-    threshold_5xx: int,
-    p99: Duration,
 ) -> Alarms:
     """The alarms (to ``topic``, OK actions too), rollback on the target-group ones, and the dashboard."""
     tg, alb = target_group.metrics, load_balancer.metrics
@@ -83,19 +83,19 @@ def add_alarms(
     target_5xx = alarm(
         "Target5xx",
         tg.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=minute, statistic="Sum"),
-        threshold_5xx,
+        props.alarm_5xx_threshold,
         "The app answered with 5xx (rolls a deployment back)",
     )
     latency = alarm(
         "LatencyP99",
         tg.target_response_time(period=minute, statistic="p99"),
-        p99.to_seconds(),
+        props.p99_latency_threshold.to_seconds(),
         "p99 target response time above threshold (rolls a deployment back)",
     )
     elb_5xx = alarm(
         "Elb5xx",
         alb.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=minute, statistic="Sum"),
-        threshold_5xx,
+        props.alarm_5xx_threshold,
         "The load balancer itself answered 5xx (no healthy target, timeouts)",
     )
     unhealthy = alarm(

@@ -22,7 +22,9 @@ from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt.network import NatGateways
 from cdk_casemgmt.secure_fargate_api.database import ConnectableDatabase
 from cdk_casemgmt.secure_fargate_api.ingress import ApiIngress
-from cdk_casemgmt.secure_fargate_api.task import MAX_STOP_TIMEOUT
+
+MAX_STOP_TIMEOUT = Duration.seconds(120)
+"""The longest ``stop_timeout`` Fargate accepts."""
 
 # The constructor's own parameters, not props.
 _NOT_PROPS = frozenset({"self", "scope", "id", "__class__"})

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
@@ -14,6 +13,7 @@ from constructs import Construct
 
 from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt.compliance import acknowledge
+from cdk_casemgmt.secure_fargate_api.props import ApiProps
 
 # Fargate's valid task sizes: cpu units -> allowed memory (MiB). Source: the ECS developer guide's
 # "Task CPU and memory" table (Linux). ARM64 supports the same sizes.
@@ -26,9 +26,6 @@ FARGATE_CPU_MEMORY: Mapping[int, tuple[int, ...]] = {
     8192: tuple(range(16384, 61440 + 1, 4096)),
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
-
-MAX_STOP_TIMEOUT = Duration.seconds(120)
-"""The longest ``stop_timeout`` Fargate accepts."""
 
 # Kept out of an image built from a directory (and out of its asset hash).
 _ASSET_EXCLUDES = ["cdk.out", "**/cdk.out", "node_modules", "**/node_modules", ".venv", "**/.venv", ".git"]
@@ -63,21 +60,11 @@ def architecture_name(architecture: ecs.CpuArchitecture) -> str:
 
 
 def add_containers(
-    owner: Construct,
-    task_definition: ecs.TaskDefinition,
-    *,
-    image: ecs.ContainerImage,
-    container_port: int,
-    command: Sequence[str] | None,
-    migration_command: Sequence[str] | None,
-    environment: Mapping[str, str],
-    secrets: Mapping[str, ecs.Secret] | None,
-    user: str,
-    stop_timeout: Duration,
-    log_group: logs.ILogGroup,
+    owner: Construct, task_definition: ecs.TaskDefinition, props: ApiProps, *, log_group: logs.ILogGroup
 ) -> tuple[ecs.ContainerDefinition, ecs.ContainerDefinition | None]:
     """The essential ``app`` container and, with ``migration_command``, a non-essential ``migrate``
     container from the same image that ``app`` waits for (it starts only after migrate succeeded)."""
+    image = container_image(props.image, props.cpu_architecture)
 
     def add(id: str, cmd: Sequence[str] | None, *, essential: bool, prefix: str) -> ecs.ContainerDefinition:
         container = task_definition.add_container(
@@ -85,12 +72,12 @@ def add_containers(
             container_name=id.lower(),
             image=image,
             command=list(cmd) if cmd is not None else None,
-            environment=dict(environment),
-            secrets=dict(secrets or {}),
-            user=user,
+            environment=dict(props.environment),
+            secrets=dict(props.secrets or {}),
+            user=props.user,
             essential=essential,
             readonly_root_filesystem=True,
-            stop_timeout=stop_timeout,
+            stop_timeout=props.stop_timeout,
             logging=ecs.LogDriver.aws_logs(
                 stream_prefix=prefix,
                 log_group=log_group,
@@ -105,17 +92,17 @@ def add_containers(
         )
         return container
 
-    app = add("App", command, essential=True, prefix="app")
+    app = add("App", props.command, essential=True, prefix="app")
     app.add_port_mappings(
-        ecs.PortMapping(container_port=container_port, protocol=ecs.Protocol.TCP, name="http")
+        ecs.PortMapping(container_port=props.container_port, protocol=ecs.Protocol.TCP, name="http")
     )
     migrate = None
-    if migration_command is not None:
-        migrate = add("Migrate", migration_command, essential=False, prefix="migrate")
+    if props.migration_command is not None:
+        migrate = add("Migrate", props.migration_command, essential=False, prefix="migrate")
         app.add_container_dependencies(
             ecs.ContainerDependency(container=migrate, condition=ecs.ContainerDependencyCondition.SUCCESS)
         )
-    if environment:
+    if props.environment:
         acknowledge(
             task_definition,
             "AwsSolutions-ECS2",

@@ -13,8 +13,8 @@ from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt.errors import Problems
 from cdk_casemgmt.secure_fargate_api.database import ENV_PREFIX
 from cdk_casemgmt.secure_fargate_api.ingress import ApiIngress
-from cdk_casemgmt.secure_fargate_api.props import ApiProps
-from cdk_casemgmt.secure_fargate_api.task import FARGATE_CPU_MEMORY, MAX_STOP_TIMEOUT, architecture_name
+from cdk_casemgmt.secure_fargate_api.props import MAX_STOP_TIMEOUT, ApiProps
+from cdk_casemgmt.secure_fargate_api.task import FARGATE_CPU_MEMORY, architecture_name
 
 _SECRET_LOOKING_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
 _NOT_A_SECRET_SUFFIX = re.compile(r"_(ARN|NAME|ID|PATH|FILE|URL_PARAM)$", re.I)
