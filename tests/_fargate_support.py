@@ -14,7 +14,8 @@ from constructs import Construct
 
 from cdk_casemgmt.postgres_database import PostgresDatabase
 from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
-from cdk_casemgmt.testing import Finding, new_test_app, new_test_stack, template_of
+from cdk_casemgmt.testing import new_test_app, new_test_stack, template_of
+from tests.helpers import resources_of
 
 APP_DIR = str(Path(__file__).parent / "fixtures" / "app")
 DOMAIN = "app.example.com"
@@ -43,7 +44,7 @@ class Built:
         return template_of(self.stack)
 
     def resources(self, type_: str) -> dict[str, dict[str, Any]]:
-        return {k: v for k, v in self.template["Resources"].items() if v["Type"] == type_}
+        return resources_of(self.template, type_)
 
     def one(self, type_: str) -> dict[str, Any]:
         found = list(self.resources(type_).values())
@@ -67,22 +68,6 @@ def build(mode: ApiIngress = ApiIngress.PRIVATE, *, database: bool = False, **pr
     if mode is ApiIngress.CLOUDFRONT:
         api.enable_cloudfront_ingress()
     return Built(app, stack, api, db)
-
-
-def validation_findings(app: App) -> list[Finding]:
-    """aws-cdk-lib's own CloudFormation validation report (warnings included) for a synthesized app."""
-    report_file = Path(app.synth().directory) / "validation-report.json"
-    if not report_file.exists():
-        return []
-    report = json.loads(report_file.read_text())
-    return sorted(
-        {
-            Finding(f"{p['pluginName']}::{v['ruleName']}", c["constructPath"], v["description"])
-            for p in report.get("pluginReports", [])
-            for v in p.get("violations", [])
-            for c in v.get("violatingConstructs", [])
-        }
-    )
 
 
 def ingress_rules(template: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from cdk_casemgmt.secure_fargate_api import ApiIngress
-from cdk_casemgmt.testing import cfn_lint, compliance_findings, logical_ids, masked_template
-from tests._fargate_support import Built, build, validation_findings
+from cdk_casemgmt.testing import cfn_lint, compliance_findings, logical_ids, masked_template, synth_findings
+from tests._fargate_support import Built, build
 from tests.conftest import CFN_LINT_CONFIG
 
 CONFIGS = [(mode, db) for mode in ApiIngress for db in (False, True)]
@@ -27,7 +27,7 @@ def test_no_unacknowledged_findings_in_four_packs(built: Built) -> None:
 
 def test_no_cloudformation_validation_findings(built: Built) -> None:
     assert built.template["Resources"]  # synthesized
-    assert validation_findings(built.app) == []
+    assert synth_findings(built.app) == []
 
 
 def test_cfn_lint_clean(built: Built) -> None:

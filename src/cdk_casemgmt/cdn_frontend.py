@@ -22,7 +22,6 @@ from typing import Any
 
 from aws_cdk import (
     Annotations,
-    ArnFormat,
     Duration,
     Names,
     RemovalPolicy,
@@ -51,6 +50,7 @@ from cdk_casemgmt._defaults import CDN
 from cdk_casemgmt._edge_stack import CLOUDFRONT_REGION, reference_weakly, sibling_stack
 from cdk_casemgmt._log_bucket import access_log_bucket
 from cdk_casemgmt._replication import BucketReplication, acknowledge_not_replicated
+from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.csp import ContentSecurityPolicy
 from cdk_casemgmt.errors import Problems
@@ -383,85 +383,35 @@ class CdnFrontend(Construct):
         retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
     ) -> wafv2.CfnWebACL:
-        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-            return wafv2.CfnWebACL.VisibilityConfigProperty(
-                cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
-            )
-
-        def managed(name: str, priority: int, overrides: Sequence[str] = ()) -> wafv2.CfnWebACL.RuleProperty:
-            return wafv2.CfnWebACL.RuleProperty(
-                name=name,
-                priority=priority,
-                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS",
-                        name=name,
-                        rule_action_overrides=[
-                            wafv2.CfnWebACL.RuleActionOverrideProperty(
-                                name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
-                            )
-                            for rule in overrides
-                        ]
-                        or None,
-                    )
-                ),
-                visibility_config=visibility(name),
-            )
-
         prefix = Names.unique_id(self)[-40:]
-        acl = wafv2.CfnWebACL(
+        acl = web_acl(
             scope,
-            "WebAcl",
-            scope="CLOUDFRONT",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=visibility(f"{prefix}WebAcl"),
-            rules=[
+            waf_scope="CLOUDFRONT",
+            rule_groups=[
                 # SizeRestrictions_BODY blocks any body over 8 KB, which breaks API uploads and
                 # large JSON documents; it is counted (visible in the logs) instead.
-                managed("AWSManagedRulesCommonRuleSet", 0, overrides=["SizeRestrictions_BODY"]),
-                managed("AWSManagedRulesKnownBadInputsRuleSet", 1),
-                managed("AWSManagedRulesAmazonIpReputationList", 2),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="RateLimitPerIp",
-                    priority=3,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            aggregate_key_type="IP", limit=rate_limit
-                        )
-                    ),
-                    visibility_config=visibility("RateLimitPerIp"),
-                ),
+                ManagedRuleGroup("AWSManagedRulesCommonRuleSet", count_only=["SizeRestrictions_BODY"]),
+                ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
+                ManagedRuleGroup("AWSManagedRulesAmazonIpReputationList"),
             ],
+            rate_limit=rate_limit,
+            rate_window_seconds=None,
+            metric_name=f"{prefix}WebAcl",
+            associate_with=None,  # CLOUDFRONT scope: set on the distribution
         )
-        # WAF logs: the log group name must start with aws-waf-logs- and, for CLOUDFRONT scope,
-        # live in us-east-1 (the scope is always there).
-        log_group = logs.LogGroup(
+        # For CLOUDFRONT scope the log group lives in us-east-1 too (the scope is always there).
+        log_web_acl(
             scope,
-            "WafLogs",
+            acl,
             log_group_name=f"aws-waf-logs-{prefix}",
+            log_group_id="WafLogs",
+            logging_id="WafLogging",
             encryption_key=self._key(scope),
             retention=retention,
             removal_policy=removal_policy,
-        )
-        wafv2.CfnLoggingConfiguration(
-            scope,
-            "WafLogging",
-            resource_arn=acl.attr_arn,
-            log_destination_configs=[
-                Stack.of(scope).format_arn(
-                    service="logs",
-                    resource="log-group",
-                    resource_name=log_group.log_group_name,
-                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                )
-            ],
             # Session tokens and cookies stay out of the logs.
-            redacted_fields=[
-                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"}),
-                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "cookie"}),
-            ],
+            redacted_headers=["authorization", "cookie"],
+            destination_references_log_group=True,
         )
         return acl
 

@@ -1,0 +1,157 @@
+"""The WAF web ACL in front of SecureFargateApi (REGIONAL) and CdnFrontend (CLOUDFRONT): AWS managed rule
+groups, a per-IP rate limit, and logging to a KMS-encrypted ``aws-waf-logs-*`` log group.
+
+The two constructs still differ in a few details; each difference is a parameter here, so it is visible
+and can be removed on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+RATE_LIMIT_RULE = "RateLimitPerIp"
+
+
+@dataclass(frozen=True)
+class ManagedRuleGroup:
+    """An AWS managed rule group, by name, with the rules that only count instead of blocking."""
+
+    name: str
+    count_only: Sequence[str] = ()
+
+
+def visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    """CloudWatch metrics and sampled requests on, under ``metric_name``."""
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=metric_name, sampled_requests_enabled=True
+    )
+
+
+def web_acl(
+    scope: Construct,
+    *,
+    waf_scope: Literal["REGIONAL", "CLOUDFRONT"],
+    rule_groups: Sequence[ManagedRuleGroup],
+    rate_limit: int,
+    rate_window_seconds: int | None,
+    metric_name: str,
+    associate_with: str | None,
+) -> wafv2.CfnWebACL:
+    """The web ACL ``WebAcl`` in ``scope``: ``rule_groups`` in priority order, then a rate limit per IP.
+    Log it with :func:`log_web_acl`.
+
+    :param rate_window_seconds: the rate limit's evaluation window. :default: - WAF's own (300 s)
+    :param metric_name: the ACL's CloudWatch metric name.
+    :param associate_with: ARN of a regional resource to protect (``WebAclAssociation``); a CLOUDFRONT ACL
+        is set on the distribution instead.
+    """
+
+    def managed(group: ManagedRuleGroup, priority: int) -> wafv2.CfnWebACL.RuleProperty:
+        return wafv2.CfnWebACL.RuleProperty(
+            name=group.name,
+            priority=priority,
+            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS",
+                    name=group.name,
+                    rule_action_overrides=[
+                        wafv2.CfnWebACL.RuleActionOverrideProperty(
+                            name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+                        )
+                        for rule in group.count_only
+                    ]
+                    or None,
+                )
+            ),
+            visibility_config=visibility(group.name),
+        )
+
+    acl = wafv2.CfnWebACL(
+        scope,
+        "WebAcl",
+        scope=waf_scope,
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+        visibility_config=visibility(metric_name),
+        rules=[
+            *(managed(group, priority) for priority, group in enumerate(rule_groups)),
+            wafv2.CfnWebACL.RuleProperty(
+                name=RATE_LIMIT_RULE,
+                priority=len(rule_groups),
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        aggregate_key_type="IP", limit=rate_limit, evaluation_window_sec=rate_window_seconds
+                    )
+                ),
+                visibility_config=visibility(RATE_LIMIT_RULE),
+            ),
+        ],
+    )
+    if associate_with is not None:
+        wafv2.CfnWebACLAssociation(
+            scope, "WebAclAssociation", resource_arn=associate_with, web_acl_arn=acl.attr_arn
+        )
+    return acl
+
+
+def log_web_acl(
+    scope: Construct,
+    acl: wafv2.CfnWebACL,
+    *,
+    log_group_name: str,
+    log_group_id: str,
+    logging_id: str,
+    encryption_key: kms.IKey,
+    retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+    redacted_headers: Sequence[str],
+    destination_references_log_group: bool,
+) -> logs.LogGroup:
+    """Log every request ``acl`` sees to a new KMS-encrypted log group.
+
+    :param log_group_name: must start with ``aws-waf-logs-`` (WAF logs to no other group); a CLOUDFRONT
+        ACL's group must be in us-east-1, like the ACL.
+    :param redacted_headers: request headers whose values the logs leave out.
+    :param destination_references_log_group: the logging destination's ARN refers to the log group
+        (CloudFormation orders the two by that reference); otherwise it is formatted from the literal
+        name and the logging configuration depends on the group explicitly.
+    """
+    log_group = logs.LogGroup(
+        scope,
+        log_group_id,
+        log_group_name=log_group_name,
+        retention=retention,
+        encryption_key=encryption_key,
+        removal_policy=removal_policy,
+    )
+    destination_name = log_group.log_group_name if destination_references_log_group else log_group_name
+    logging = wafv2.CfnLoggingConfiguration(
+        scope,
+        logging_id,
+        resource_arn=acl.attr_arn,
+        log_destination_configs=[
+            Stack.of(scope).format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=destination_name,
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+        ],
+        redacted_fields=[
+            wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": header})
+            for header in redacted_headers
+        ]
+        or None,
+    )
+    if not destination_references_log_group:
+        logging.node.add_dependency(log_group)
+    return log_group

@@ -1,0 +1,470 @@
+"""SecureFargateApi: a container API on Fargate behind an Application Load Balancer, safe to deploy and run.
+
+This module holds the construct and its public methods; each concern it assembles has its own module in
+this package. What it bundles, and why each default is what it is, is in ``docs/secure-fargate-api.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration, Names, RemovalPolicy
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_ses as ses
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from cdk_casemgmt._defaults import FARGATE_API
+from cdk_casemgmt._iam import ManagedPolicyRole
+from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
+from cdk_casemgmt.errors import ValidationError
+from cdk_casemgmt.network import NatGateways, SecureVpc, allow_logs_service
+from cdk_casemgmt.secure_fargate_api.database import ENV_PREFIX, ConnectableDatabase, connect_database
+from cdk_casemgmt.secure_fargate_api.ingress import ApiIngress, IngressRules
+from cdk_casemgmt.secure_fargate_api.load_balancer import add_load_balancer, alias_record
+from cdk_casemgmt.secure_fargate_api.observability import add_alarms, encrypted_alarm_topic
+from cdk_casemgmt.secure_fargate_api.permissions import (
+    acknowledge_exec,
+    acknowledge_image_pull,
+    grant_send_email,
+)
+from cdk_casemgmt.secure_fargate_api.props import ApiProps
+from cdk_casemgmt.secure_fargate_api.service import add_service, scale
+from cdk_casemgmt.secure_fargate_api.task import add_containers
+from cdk_casemgmt.secure_fargate_api.validation import validate
+
+__all__ = ["SecureFargateApi"]
+
+
+class SecureFargateApi(Construct):
+    """A container API on ECS Fargate behind an Application Load Balancer, compliant at default props.
+
+    Only ``image`` is required. The result: an internal ALB (``ingress=ApiIngress.PRIVATE``) in a new
+    two-AZ VPC with one NAT gateway, a Fargate service of 2-4 ARM64 tasks (0.5 vCPU, 1 GiB) that deploys
+    with 100 % minimum healthy, circuit-breaker and alarm rollback, a regional WAF, ALB access logs,
+    alarms to an encrypted SNS topic and a dashboard.
+
+    :param image: the container image: an ``ecs.ContainerImage``, or a path to a directory with a
+        Dockerfile (built for ``cpu_architecture``'s platform, so an ARM64 task never gets an x86 image).
+    :param container_port: port the app listens on inside the container. :default: 8080
+    :param cpu: task CPU units (a Fargate size). :default: 512
+    :param memory_limit_mib: task memory; must be valid for ``cpu`` on Fargate. :default: 1024
+    :param cpu_architecture: :default: ecs.CpuArchitecture.ARM64
+    :param environment: plain configuration for the app (names that look like secrets are rejected:
+        pass those as ``secrets``). :default: - none
+    :param secrets: values from Secrets Manager or SSM Parameter Store (``ecs.Secret``). :default: - none
+    :param command: overrides the image's CMD. :default: - the image's CMD
+    :param user: the user the containers run as; never root. :default: "1000:1000"
+    :param vpc: an existing VPC. :default: - a new ``SecureVpc`` (2 AZs, flow logs, ``nat_gateways``)
+    :param nat_gateways: network cost profile of the new VPC (ignored with ``vpc``/``cluster``).
+        :default: NatGateways.ONE
+    :param cluster: an existing ECS cluster (its VPC is used; Container Insights and, with ECS Exec,
+        exec logging are then the cluster owner's job). :default: - a new cluster with Container Insights
+    :param task_subnets: where the tasks run (public subnets get public IPs), e.g. isolated subnets with
+        VPC endpoints. :default: - private subnets with egress, else public subnets with public IPs
+    :param ingress: who can reach the ALB. :default: ApiIngress.PRIVATE
+    :param certificate: ACM certificate for the HTTPS listener. :default: - one is created and
+        DNS-validated when ``domain_name`` and ``hosted_zone`` are given; else none (HTTP listener)
+    :param domain_name: DNS name of the API; an alias record is created in ``hosted_zone``.
+        :default: - none
+    :param hosted_zone: the zone for ``domain_name`` (never looked up). :default: - none
+    :param protocol: listener protocol. :default: - HTTPS with a certificate, else HTTP
+    :param ssl_policy: :default: elbv2.SslPolicy.RECOMMENDED_TLS (TLS 1.3 and 1.2, no older)
+    :param redirect_http: with HTTPS, a port-80 listener answering 301 to HTTPS. :default: True
+    :param cloudfront_prefix_list_id: CloudFront origin-facing prefix list for a region missing from
+        ``CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS``. :default: - the CfnMapping entry for the stack's region
+    :param private_ingress_cidr: who may reach the ALB in PRIVATE mode. :default: - the VPC's CIDR
+    :param health_check_path: :default: "/health"
+    :param health_check_interval: :default: Duration.seconds(15)
+    :param health_check_grace_period: time a new task gets before health checks count.
+        :default: Duration.seconds(60)
+    :param deregistration_delay: connection drain time; must be below ``stop_timeout``.
+        :default: Duration.seconds(30)
+    :param stop_timeout: SIGTERM to SIGKILL; at most 120 s. :default: - ``deregistration_delay`` + 15 s
+    :param min_tasks: :default: 2
+    :param max_tasks: :default: 4
+    :param desired_count: initial task count; omitted by default so deployments never reset what
+        autoscaling chose. :default: - none (CloudFormation starts at 1, autoscaling raises it to min_tasks)
+    :param cpu_target_percent: :default: 70
+    :param memory_target_percent: :default: 80
+    :param requests_per_target: ALB requests per target to track. :default: - not tracked
+    :param spot_share_percent: share of tasks on Fargate Spot (X86_64 only; ARM64 has no Spot).
+        :default: 0
+    :param alarm_topic: where alarms go. :default: - a new KMS-encrypted SNS topic
+    :param alarm_5xx_threshold: 5xx responses per minute that count as a breach. :default: 5
+    :param p99_latency_threshold: p99 target response time that counts as a breach.
+        :default: Duration.seconds(2)
+    :param waf_rate_limit: requests per IP per 5 minutes before WAF blocks. :default: 1000
+    :param log_retention: container, WAF and exec log retention. :default: logs.RetentionDays.ONE_YEAR
+    :param access_log_retention: days ALB access logs are kept. :default: Duration.days(365)
+    :param enable_execute_command: ECS Exec (KMS-encrypted session, logged). :default: False
+    :param deletion_protection: ALB deletion protection. :default: True
+    :param allow_all_outbound: let tasks open any outbound connection. :default: False (HTTPS to
+        anywhere, plus the database port once connected)
+    :param database: a database to connect (same as calling ``connect``). :default: - none
+    :param iam_database_user: with ``database``: grant IAM authentication as this DB user and pass it
+        as ``DB_IAM_USER``. :default: - password authentication from the secret
+    :param database_env_prefix: prefix of the database variables, for an app that reads its settings
+        under its own prefix: ``"API_"`` gives ``API_DB_HOST``, ``API_DB_PORT``, ``API_DB_NAME``,
+        ``API_DB_SECRET_ARN`` (and ``API_DB_IAM_USER``). Upper-case letters, digits and ``_``.
+        :default: "" (``DB_HOST``...)
+    :param migration_command: command of a non-essential ``migrate`` container that runs before the
+        app container starts (which waits for its success). :default: - no migration container
+    :param ses_identity: let the task send e-mail from this SES identity only. :default: - no SES access
+    :param removal_policy: for log groups, the key and the access-log bucket.
+        :default: RemovalPolicy.RETAIN
+
+    Attributes: ``vpc``, ``cluster``, ``service``, ``task_definition``, ``container``,
+    ``migration_container``, ``load_balancer``, ``load_balancer_security_group``, ``listener``,
+    ``redirect_listener``, ``target_group``, ``security_group`` (the tasks'), ``log_group``, ``web_acl``,
+    ``alarms``, ``deployment_alarms``, ``dashboard``, ``alarm_topic``, ``url``, ``ingress``,
+    ``certificate``, ``domain_name``, ``listener_port``, ``encryption_key``, ``access_log_bucket``,
+    ``task_role``, ``execution_role``, ``scaling``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        image: ecs.ContainerImage | str | os.PathLike[str],
+        container_port: int = FARGATE_API.container_port,
+        cpu: int = FARGATE_API.cpu,
+        memory_limit_mib: int = FARGATE_API.memory_limit_mib,
+        cpu_architecture: ecs.CpuArchitecture = FARGATE_API.cpu_architecture,
+        environment: Mapping[str, str] | None = None,
+        secrets: Mapping[str, ecs.Secret] | None = None,
+        command: Sequence[str] | None = None,
+        user: str = FARGATE_API.user,
+        vpc: ec2.IVpc | None = None,
+        nat_gateways: NatGateways = NatGateways.ONE,
+        cluster: ecs.ICluster | None = None,
+        task_subnets: ec2.SubnetSelection | None = None,
+        ingress: ApiIngress = ApiIngress.PRIVATE,
+        certificate: acm.ICertificate | None = None,
+        domain_name: str | None = None,
+        hosted_zone: route53.IHostedZone | None = None,
+        protocol: elbv2.ApplicationProtocol | None = None,
+        ssl_policy: elbv2.SslPolicy = FARGATE_API.ssl_policy,
+        redirect_http: bool = FARGATE_API.redirect_http,
+        cloudfront_prefix_list_id: str | None = None,
+        private_ingress_cidr: str | None = None,
+        health_check_path: str = FARGATE_API.health_check_path,
+        health_check_interval: Duration = FARGATE_API.health_check_interval,
+        health_check_grace_period: Duration = FARGATE_API.health_check_grace_period,
+        deregistration_delay: Duration = FARGATE_API.deregistration_delay,
+        stop_timeout: Duration | None = None,
+        min_tasks: int = FARGATE_API.min_tasks,
+        max_tasks: int = FARGATE_API.max_tasks,
+        desired_count: int | None = None,
+        cpu_target_percent: int = FARGATE_API.cpu_target_percent,
+        memory_target_percent: int = FARGATE_API.memory_target_percent,
+        requests_per_target: int | None = None,
+        spot_share_percent: int = FARGATE_API.spot_share_percent,
+        alarm_topic: sns.ITopic | None = None,
+        alarm_5xx_threshold: int = FARGATE_API.alarm_5xx_threshold,
+        p99_latency_threshold: Duration = FARGATE_API.p99_latency_threshold,
+        waf_rate_limit: int = FARGATE_API.waf_rate_limit,
+        log_retention: logs.RetentionDays = FARGATE_API.log_retention,
+        access_log_retention: Duration = FARGATE_API.access_log_retention,
+        enable_execute_command: bool = FARGATE_API.enable_execute_command,
+        deletion_protection: bool = FARGATE_API.deletion_protection,
+        allow_all_outbound: bool = FARGATE_API.allow_all_outbound,
+        database: ConnectableDatabase | None = None,
+        iam_database_user: str | None = None,
+        database_env_prefix: str = FARGATE_API.database_env_prefix,
+        migration_command: Sequence[str] | None = None,
+        ses_identity: ses.IEmailIdentity | str | None = None,
+        removal_policy: RemovalPolicy = FARGATE_API.removal_policy,
+    ) -> None:
+        props = ApiProps.from_arguments(locals())  # first: locals() holds exactly the arguments here
+        super().__init__(scope, id)
+        # The access-log bucket logs to itself through a bucket policy, never through the legacy
+        # LogDeliveryWrite ACL (which needs ACLs enabled): pinned for this subtree, whatever the flags.
+        self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
+        validate(self, props)
+        self._database_env_prefix = props.database_env_prefix
+        self._connected: list[ConnectableDatabase] = []
+
+        # ---------------------------------------------------------------- encryption
+        self.encryption_key = kms.Key(
+            self,
+            "Key",
+            enable_key_rotation=True,
+            description=f"Encrypts the logs, alarm topic and exec sessions of {self.node.path}",
+            removal_policy=props.removal_policy,
+        )
+        allow_logs_service(self.encryption_key)
+
+        # ---------------------------------------------------------------- network and cluster
+        self.network: SecureVpc | None = None
+        if props.cluster is not None:
+            self.vpc: ec2.IVpc = props.cluster.vpc
+        elif props.vpc is not None:
+            self.vpc = props.vpc
+        else:
+            self.network = SecureVpc(
+                self, "Network", nat_gateways=props.nat_gateways, removal_policy=props.removal_policy
+            )
+            self.vpc = self.network.vpc
+        self.exec_log_group: logs.LogGroup | None = (
+            self._log_group("ExecLogGroup", props) if props.enable_execute_command else None
+        )
+        self.cluster: ecs.ICluster = props.cluster or self._new_cluster()
+
+        # ---------------------------------------------------------------- task
+        self.log_group = self._log_group("LogGroup", props)
+        self.task_role = ManagedPolicyRole(
+            self,
+            "TaskRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description=f"The application in {self.node.path}",
+        )
+        self.execution_role = ManagedPolicyRole(
+            self,
+            "ExecutionRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description=f"ECS pulling the image, writing logs and reading secrets for {self.node.path}",
+        )
+        self.task_definition = ecs.FargateTaskDefinition(
+            self,
+            "TaskDefinition",
+            cpu=props.cpu,
+            memory_limit_mib=props.memory_limit_mib,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=props.cpu_architecture,
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+            task_role=self.task_role,
+            execution_role=self.execution_role,
+            volumes=[ecs.Volume(name="tmp")],
+        )
+        self.container, self.migration_container = add_containers(
+            self, self.task_definition, props, log_group=self.log_group
+        )
+        if props.ses_identity is not None:
+            grant_send_email(self.task_role, props.ses_identity)
+
+        # ---------------------------------------------------------------- security groups
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=self.vpc,
+            description=f"Tasks of {self.node.path}: ingress only from its load balancer",
+            allow_all_outbound=props.allow_all_outbound,
+        )
+        if not props.allow_all_outbound:
+            self.security_group.add_egress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs (ECR, logs, Secrets Manager, SES)"
+            )
+        self.load_balancer_security_group = ec2.SecurityGroup(
+            self,
+            "LoadBalancerSecurityGroup",
+            vpc=self.vpc,
+            description=f"Load balancer of {self.node.path}: ingress per its ingress mode",
+            allow_all_outbound=False,
+        )
+
+        # ---------------------------------------------------------------- service
+        self.service = add_service(
+            self,
+            props,
+            cluster=self.cluster,
+            task_definition=self.task_definition,
+            security_group=self.security_group,
+        )
+        if props.enable_execute_command:
+            acknowledge_exec(self.task_role, self.exec_log_group)
+
+        # ---------------------------------------------------------------- load balancer
+        self.ingress = props.ingress
+        lb = add_load_balancer(self, props, vpc=self.vpc, security_group=self.load_balancer_security_group)
+        self.load_balancer = lb.load_balancer
+        self.access_log_bucket = lb.access_log_bucket
+        self.target_group = lb.target_group
+        self.certificate: acm.ICertificate | None = lb.certificate
+        self.listener = lb.listener
+        self.listener_port = lb.listener_port
+        self.redirect_listener: elbv2.ApplicationListener | None = lb.redirect_listener
+        self.service.attach_to_application_target_group(self.target_group)
+
+        self._ingress_rules = IngressRules(
+            self,
+            self.load_balancer_security_group,
+            listener_port=self.listener_port,
+            redirect_port=80 if self.redirect_listener is not None else None,
+            private_cidr=props.private_ingress_cidr
+            or (self.network.cidr if self.network is not None else self.vpc.vpc_cidr_block),
+            cloudfront_prefix_list_id=props.cloudfront_prefix_list_id,
+        )
+        self._ingress_rules.apply(self.ingress)
+
+        self.record: route53.ARecord | None = alias_record(self, self.load_balancer, props)
+        scheme = "https" if self.listener_port == 443 else "http"
+        self.url = f"{scheme}://{props.domain_name or self.load_balancer.load_balancer_dns_name}"
+        self.domain_name: str | None = props.domain_name
+        """The API's own DNS name (``domain_name`` as given), or ``None``. CdnFrontend's HTTPS VPC origin
+        connects to it, so the name the certificate covers is what CloudFront checks."""
+
+        # ---------------------------------------------------------------- WAF
+        self.web_acl = web_acl(
+            self,
+            waf_scope="REGIONAL",
+            rule_groups=[
+                ManagedRuleGroup("AWSManagedRulesAmazonIpReputationList"),
+                ManagedRuleGroup("AWSManagedRulesCommonRuleSet"),
+                ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
+                ManagedRuleGroup("AWSManagedRulesSQLiRuleSet"),
+            ],
+            rate_limit=props.waf_rate_limit,
+            rate_window_seconds=300,
+            metric_name="WebAcl",
+            associate_with=self.load_balancer.load_balancer_arn,
+        )
+        self.web_acl_log_group = log_web_acl(
+            self,
+            self.web_acl,
+            # The name is derived from the construct path.
+            log_group_name="aws-waf-logs-" + Names.unique_resource_name(self, max_length=60, separator="-"),
+            log_group_id="WebAclLogs",
+            logging_id="WebAclLogging",
+            encryption_key=self.encryption_key,
+            retention=props.log_retention,
+            removal_policy=props.removal_policy,
+            redacted_headers=[],  # unlike CdnFrontend's, headers are logged as sent
+            destination_references_log_group=False,
+        )
+
+        # ---------------------------------------------------------------- autoscaling
+        self.scaling = scale(self.service, props, target_group=self.target_group)
+
+        # ---------------------------------------------------------------- alarms and dashboard
+        self.alarm_topic: sns.ITopic = props.alarm_topic or encrypted_alarm_topic(self, self.encryption_key)
+        alarms = add_alarms(
+            self,
+            props,
+            topic=self.alarm_topic,
+            service=self.service,
+            cluster=self.cluster,
+            target_group=self.target_group,
+            load_balancer=self.load_balancer,
+        )
+        self.alarms = alarms.alarms
+        self.deployment_alarms = alarms.deployment_alarms
+        self.dashboard = alarms.dashboard
+
+        # ---------------------------------------------------------------- database
+        if props.database is not None:
+            self.connect(
+                props.database,
+                iam_database_user=props.iam_database_user,
+                env_prefix=props.database_env_prefix,
+            )
+
+        acknowledge_image_pull(self.execution_role)
+
+    # ------------------------------------------------------------------------------------------ public API
+
+    def enable_cloudfront_ingress(self) -> None:
+        """Admit only CloudFront's origin-facing servers on the listener port (called by CdnFrontend).
+
+        Switches ``ingress`` from PRIVATE to CLOUDFRONT; calling it again changes nothing.
+
+        :raises ValidationError: when ``ingress`` is PUBLIC (an internet-facing ALB cannot be a VPC origin).
+        """
+        if self.ingress is ApiIngress.CLOUDFRONT:
+            return
+        if self.ingress is ApiIngress.PUBLIC:
+            raise ValidationError(
+                self.node.path,
+                [
+                    "ingress=ApiIngress.PUBLIC: a public load balancer cannot be reached only from "
+                    "CloudFront's VPC origin. Fix: create the SecureFargateApi with "
+                    "ingress=ApiIngress.PRIVATE (the default) before passing it to CdnFrontend(api=...)"
+                ],
+            )
+        self.ingress = ApiIngress.CLOUDFRONT
+        self._ingress_rules.apply(self.ingress)
+
+    def connect(
+        self,
+        database: ConnectableDatabase,
+        *,
+        iam_database_user: str | None = None,
+        env_prefix: str | None = None,
+    ) -> None:
+        """Let the service use ``database`` (see docs/design.md#database-credentials).
+
+        Opens only the database port from the tasks' security group, passes ``DB_HOST``, ``DB_PORT``,
+        ``DB_NAME`` and ``DB_SECRET_ARN`` as plain configuration (no secret value), and lets the task
+        role read only that secret (and decrypt it with its key). The app re-reads the secret on an
+        authentication failure, so rotation never needs a redeploy. With ``iam_database_user`` the task
+        role may also connect as that user with IAM authentication (``DB_IAM_USER``).
+
+        :param env_prefix: put before each variable name, e.g. ``"API_"`` for ``API_DB_HOST``.
+            :default: - the construct's ``database_env_prefix``
+        :raises ValidationError: ``env_prefix`` is not upper-case letters, digits and ``_``.
+        """
+        prefix = self._database_env_prefix if env_prefix is None else env_prefix
+        if not ENV_PREFIX.fullmatch(prefix):
+            raise ValidationError(
+                self.node.path,
+                [
+                    f"env_prefix={prefix!r}: not an environment variable prefix. Fix: use upper-case "
+                    "letters, digits and '_', starting with a letter, e.g. 'API_'"
+                ],
+            )
+        if any(d is database for d in self._connected):
+            return
+        self._connected.append(database)
+        connect_database(
+            database,
+            service=self.service,
+            task_definition=self.task_definition,
+            task_role=self.task_role,
+            containers=[c for c in (self.container, self.migration_container) if c is not None],
+            env_prefix=prefix,
+            iam_database_user=iam_database_user,
+        )
+
+    # ------------------------------------------------------------------------------------------ internals
+
+    def _log_group(self, id: str, props: ApiProps) -> logs.LogGroup:
+        return logs.LogGroup(
+            self,
+            id,
+            retention=props.log_retention,
+            encryption_key=self.encryption_key,
+            removal_policy=props.removal_policy,
+        )
+
+    def _new_cluster(self) -> ecs.Cluster:
+        """A cluster with Container Insights and both Fargate capacity providers; with ECS Exec, sessions
+        are encrypted with the construct's key and logged to its exec log group."""
+        return ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=self.vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+            enable_fargate_capacity_providers=True,
+            execute_command_configuration=(
+                ecs.ExecuteCommandConfiguration(
+                    kms_key=self.encryption_key,
+                    logging=ecs.ExecuteCommandLogging.OVERRIDE,
+                    log_configuration=ecs.ExecuteCommandLogConfiguration(
+                        cloud_watch_log_group=self.exec_log_group,
+                        cloud_watch_encryption_enabled=True,
+                    ),
+                )
+                if self.exec_log_group is not None
+                else None
+            ),
+        )
