@@ -5,6 +5,7 @@ All configurations live in one app, synthesized once for the module.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -99,12 +100,16 @@ def _ours(built: Built, variant: str) -> list[tuple[str, str]]:
     ]
 
 
-def test_default_props_acknowledge_only_the_structural_backup_wildcard(built: Built) -> None:
+def test_default_props_acknowledge_only_the_two_structural_wildcards(built: Built) -> None:
     assert _ours(built, "default") == [
+        (
+            "AwsSolutions-IAM5[Resource::arn:aws:logs:us-east-1:111111111111:log-group:RDSOSMetrics:log-stream:*]",
+            "MonitoringPolicy",
+        ),
         (
             "AwsSolutions-IAM5[Resource::arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-*]",
             "BackupPolicy",
-        )
+        ),
     ]
 
 
@@ -205,6 +210,65 @@ def test_enhanced_monitoring_every_60_seconds_without_aws_managed_policy(default
     roles = resources_of(default, "AWS::IAM::Role")
     monitoring = next(v for k, v in roles.items() if k.startswith("DbMonitoringRole"))
     assert "ManagedPolicyArns" not in monitoring["Properties"]
+    assert "Policies" not in monitoring["Properties"]
+
+
+def _monitoring_policy(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    (found,) = [
+        (k, v)
+        for k, v in resources_of(template, "AWS::IAM::ManagedPolicy").items()
+        if k.startswith("DbMonitoringPolicy")
+    ]
+    return found
+
+
+def test_monitoring_policy_names_this_regions_rdsosmetrics_group_and_no_instance(
+    default: dict[str, Any],
+) -> None:
+    """RDS checks the role when it creates the instance: the policy cannot wait for the instance's
+    DbiResourceId, so it names the RDSOSMetrics group of this account and region, and its streams."""
+    _, policy = _monitoring_policy(default)
+    group = "arn:aws:logs:us-east-1:111111111111:log-group:RDSOSMetrics"
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert [(s["Effect"], sorted(s["Action"]), s["Resource"]) for s in statements] == [
+        ("Allow", ["logs:CreateLogGroup", "logs:DescribeLogStreams", "logs:PutRetentionPolicy"], group),
+        (
+            "Allow",
+            ["logs:CreateLogStream", "logs:GetLogEvents", "logs:PutLogEvents"],
+            f"{group}:log-stream:*",
+        ),
+    ]
+    monitoring_role = next(
+        k for k in resources_of(default, "AWS::IAM::Role") if k.startswith("DbMonitoringRole")
+    )
+    assert policy["Properties"]["Roles"] == [{"Ref": monitoring_role}]
+    instance_id, _ = only(default, "AWS::RDS::DBInstance")
+    assert instance_id not in json.dumps(policy), "the policy must not wait for the instance"
+
+
+@pytest.mark.parametrize("variant", ["default", "serverless"])
+def test_every_monitored_database_waits_for_the_monitoring_policy(built: Built, variant: str) -> None:
+    template = built.templates[variant]
+    policy_id, _ = _monitoring_policy(template)
+    monitored = {
+        k: v
+        for k, v in resources_of(template, "AWS::RDS::DBInstance").items()
+        if "MonitoringRoleArn" in v["Properties"]
+    }
+    assert len(monitored) == (1 if variant == "default" else 2)
+    for logical_id, instance in monitored.items():
+        assert policy_id in instance.get("DependsOn", []), logical_id
+
+
+def test_monitoring_stream_wildcard_is_acknowledged_on_the_policy_alone(built: Built) -> None:
+    acked = [a for a in acknowledgements(built.dbs["default"]) if "RDSOSMetrics" in a.rule_id]
+    assert [(a.rule_id, a.path) for a in acked] == [
+        (
+            "AwsSolutions-IAM5[Resource::arn:aws:logs:us-east-1:111111111111:log-group:RDSOSMetrics:log-stream:*]",
+            "DbDefault/Db/MonitoringPolicy",
+        )
+    ]
+    assert "DbiResourceId" in acked[0].reason and "at create" in acked[0].reason
 
 
 # --- backups and lifecycle --------------------------------------------------------------------

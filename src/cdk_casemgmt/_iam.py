@@ -1,9 +1,11 @@
-"""IAM helpers shared by the constructs: roles whose grants land in a customer-managed policy."""
+"""IAM helpers shared by the constructs: roles whose grants land in a customer-managed policy, and resource
+ARNs as cdk-nag prints them in granular rule ids."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -37,3 +39,33 @@ class ManagedPolicyRole(iam.Role):
 
     def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
         return self.add_to_principal_policy(statement).statement_added
+
+
+def nag_resource(stack: Stack, arn: str) -> str | None:
+    """``arn`` as cdk-nag prints it in a granular rule id (``<LogicalId.Arn>/*``), or ``None``.
+
+    ``None`` when the value cannot be resolved yet (CDK reports a cross-environment reference without
+    a physical name at synth) or holds an intrinsic cdk-nag prints in a way not known here.
+    """
+    try:
+        resolved = stack.resolve(arn)
+    except RuntimeError:
+        return None
+
+    def flat(value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and len(value) == 1:
+            ((fn, args),) = value.items()
+            if fn == "Ref":
+                return f"<{args}>"
+            if fn == "Fn::GetAtt":
+                return f"<{args[0]}.{args[1]}>"
+            if fn == "Fn::Join":
+                return str(args[0]).join(flat(part) for part in args[1])
+        raise ValueError(value)
+
+    try:
+        return flat(resolved)
+    except ValueError:
+        return None

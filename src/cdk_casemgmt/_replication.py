@@ -18,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_casemgmt._iam import nag_resource
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.errors import Problems
 
@@ -163,33 +164,3 @@ def acknowledge_not_replicated(bucket: s3.IBucket, reason: str) -> None:
     """Acknowledge the three replication rules on ``bucket`` (opt-out by ``replication_destination``)."""
     for rule in REPLICATION_RULES:
         acknowledge(bucket, rule, reason)
-
-
-def nag_resource(stack: Stack, arn: str) -> str | None:
-    """``arn`` as cdk-nag prints it in a granular rule id (``<LogicalId.Arn>/*``), or ``None``.
-
-    ``None`` when the value cannot be resolved yet (CDK reports a cross-environment reference without
-    a physical name at synth) or holds an intrinsic cdk-nag prints in a way not known here.
-    """
-    try:
-        resolved = stack.resolve(arn)
-    except RuntimeError:
-        return None
-
-    def flat(value: Any) -> str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, dict) and len(value) == 1:
-            ((fn, args),) = value.items()
-            if fn == "Ref":
-                return f"<{args}>"
-            if fn == "Fn::GetAtt":
-                return f"<{args[0]}.{args[1]}>"
-            if fn == "Fn::Join":
-                return str(args[0]).join(flat(part) for part in args[1])
-        raise ValueError(value)
-
-    try:
-        return flat(resolved)
-    except ValueError:
-        return None

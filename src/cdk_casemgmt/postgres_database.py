@@ -16,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_casemgmt._defaults import DATABASE
+from cdk_casemgmt._iam import nag_resource
 from cdk_casemgmt._postgres_alarms import add_alarms
 from cdk_casemgmt._postgres_backup import (
     acknowledge_aurora_members,
@@ -372,8 +373,14 @@ class PostgresDatabase(Construct):
         return [child for child in cluster.node.find_all() if isinstance(child, rds.CfnDBInstance)]
 
     def _scope_monitoring_policy(self) -> None:
-        """What the AWS managed AmazonRDSEnhancedMonitoringRole allows, narrowed to our instances'
-        log streams in the RDSOSMetrics group (RDS names each stream after the DbiResourceId)."""
+        """What the AWS managed AmazonRDSEnhancedMonitoringRole allows, narrowed to this account's and
+        region's ``RDSOSMetrics`` log group, attached before RDS creates the database.
+
+        RDS checks the role's permissions when it creates the instance, so the policy must exist by
+        then and cannot name the stream RDS writes to: the stream is named after the instance's
+        ``DbiResourceId``, which exists only once the instance does. Hence the stream wildcard,
+        acknowledged on this one policy.
+        """
         stack = Stack.of(self)
         group = stack.format_arn(
             service="logs",
@@ -381,11 +388,11 @@ class PostgresDatabase(Construct):
             resource_name="RDSOSMetrics",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
-        streams = [f"{group}:log-stream:{db.attr_dbi_resource_id}" for db in self._monitored_instances()]
-        iam.ManagedPolicy(
+        streams = f"{group}:log-stream:*"
+        policy = iam.ManagedPolicy(
             self,
             "MonitoringPolicy",
-            description=f"{self.node.path}: enhanced monitoring writes to its own RDSOSMetrics streams",
+            description=f"{self.node.path}: enhanced monitoring writes to the RDSOSMetrics log group",
             roles=[self.monitoring_role],
             statements=[
                 iam.PolicyStatement(
@@ -394,9 +401,20 @@ class PostgresDatabase(Construct):
                 ),
                 iam.PolicyStatement(
                     actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents"],
-                    resources=streams,
+                    resources=[streams],
                 ),
             ],
+        )
+        for database in self._monitored_instances():
+            database.node.add_dependency(policy)
+        acknowledge(
+            policy,
+            f"AwsSolutions-IAM5[Resource::{nag_resource(stack, streams)}]",
+            "RDS checks the enhanced-monitoring role's permissions when it creates the instance, and names "
+            "the instance's log stream after its DbiResourceId, which exists only once the instance does: "
+            "a policy that works at create cannot name the stream. The wildcard is limited to streams of "
+            "the RDSOSMetrics group of this account and region, and only RDS enhanced monitoring can "
+            "assume the role.",
         )
 
     def _acknowledge_single_az(self) -> None:

@@ -18,12 +18,12 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_casemgmt._defaults import BUCKET
+from cdk_casemgmt._iam import nag_resource
 from cdk_casemgmt._log_bucket import access_log_bucket as _access_log_bucket
 from cdk_casemgmt._replication import (
     BucketReplication,
     acknowledge_not_replicated,
     check_destination,
-    nag_resource,
     s3_kms_conditions,
 )
 from cdk_casemgmt.compliance import acknowledge
