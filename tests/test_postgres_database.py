@@ -421,17 +421,28 @@ def test_serverless_v2_cluster_with_writer_and_scaling_reader(built: Built) -> N
     assert all(i["Properties"]["DBInstanceClass"] == "db.serverless" for i in instances.values())
 
 
-def test_proxy_requires_tls_and_iam_and_is_the_only_way_in(built: Built) -> None:
+def test_proxy_requires_tls_reads_the_secret_and_is_the_only_way_in(built: Built) -> None:
     template = built.templates["proxy"]
     _, proxy = only(template, "AWS::RDS::DBProxy")
     assert proxy["Properties"]["RequireTLS"] is True
-    assert proxy["Properties"]["Auth"][0]["IAMAuth"] == "REQUIRED"
+    # Clients sign in with the secret's password, as without a proxy (proxy_iam_auth=False).
+    assert proxy["Properties"]["Auth"][0]["IAMAuth"] == "DISABLED"
+    assert proxy["Properties"]["Auth"][0]["AuthScheme"] == "SECRETS"
     rules = _ingress_to_db(template)
     assert all(r["FromPort"] == 5433 for r in rules)
     assert any("DbProxySecurityGroup" in str(r["SourceSecurityGroupId"]) for r in rules)
     db = built.dbs["proxy"]
     assert db.connections.default_port is not None
     assert db.connections.default_port.to_string() == "5432"
+    assert (db.endpoint_port, db.port, db.iam_auth_required) == (5432, 5433, False)
+
+
+def test_proxy_iam_auth_requires_iam_tokens() -> None:
+    stack = new_test_stack()
+    db = PostgresDatabase(stack, "Db", vpc=egress_vpc(stack), proxy=True, proxy_iam_auth=True)
+    _, proxy = only(template_of(stack), "AWS::RDS::DBProxy")
+    assert [a["IAMAuth"] for a in proxy["Properties"]["Auth"]] == ["REQUIRED"]
+    assert (db.endpoint_port, db.iam_auth_required) == (5432, True)
 
 
 def test_dev_profile_is_single_az_and_says_so(built: Built) -> None:
@@ -523,6 +534,7 @@ def _build(**kwargs: Any) -> PostgresDatabase:
         ({"port": 80}, r"port=80: RDS accepts ports 1150 to 65535"),
         ({"database_name": "1-bad"}, r"database_name='1-bad'"),
         ({"rotation_interval": Duration.days(0)}, r"rotation_interval"),
+        ({"proxy_iam_auth": True}, r"proxy_iam_auth=True: applies to the RDS Proxy, and proxy is False"),
     ],
 )
 def test_bad_props_raise_validation_error_naming_prop_value_and_fix(

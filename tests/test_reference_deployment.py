@@ -211,6 +211,7 @@ def test_api_environment_is_production_plain_config_and_no_secret_value(synthesi
         assert env["API_DB_PORT"] == "5433"
         assert env["API_DB_NAME"] == "app"
         assert env["API_DB_SECRET_ARN"] == _resolve(stack, stack.database.secret.secret_arn)
+        assert env["API_DB_AUTH"] == "password"  # what the reference API supports
         assert env["API_COGNITO_ISSUER"] == _resolve(stack, stack.user_pool.user_pool_provider_url)
         client_id = _resolve(stack, stack.web_client.user_pool_client_id)
         assert env["API_COGNITO_CLIENT_IDS"] == {"Fn::Join": ["", ['["', client_id, '"]']]}

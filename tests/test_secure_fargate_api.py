@@ -481,6 +481,7 @@ def test_database_coordinates_are_plain_config_and_the_task_role_reads_only_that
         "DB_PORT": "5433",
         "DB_NAME": "app",
         "DB_SECRET_ARN": resolved(private.db.secret.secret_arn),
+        "DB_AUTH": "password",
     }
     task_policy = next(
         p for k, p in private.resources("AWS::IAM::ManagedPolicy").items() if k.startswith("ApiTaskRole")
@@ -511,6 +512,9 @@ def test_iam_database_auth_grants_connect_as_the_user() -> None:
     ]
     assert len(connect) == 1 and "app_user" in json.dumps(connect[0]["Resource"])
     assert json.dumps(template).count('"DB_IAM_USER"') == 1
+    (task,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
+    env = {e["Name"]: e["Value"] for e in task["Properties"]["ContainerDefinitions"][0]["Environment"]}
+    assert (env["DB_AUTH"], env["DB_IAM_USER"], env["DB_PORT"]) == ("iam", "app_user", "5433")
 
 
 def test_database_env_prefix_names_the_variables_the_app_reads() -> None:
@@ -530,6 +534,7 @@ def test_database_env_prefix_names_the_variables_the_app_reads() -> None:
     for container in task["Properties"]["ContainerDefinitions"]:
         names = sorted(e["Name"] for e in container["Environment"])
         assert names == [
+            "API_DB_AUTH",
             "API_DB_HOST",
             "API_DB_IAM_USER",
             "API_DB_NAME",

@@ -38,6 +38,7 @@ class DatabaseDefaults:
     removal_policy: RemovalPolicy = RemovalPolicy.SNAPSHOT
     rotation_interval: Duration = Duration.days(30)
     proxy: bool = False
+    proxy_iam_auth: bool = False
     monitoring_interval: Duration = Duration.seconds(60)
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
     slow_query_threshold: Duration = Duration.seconds(1)

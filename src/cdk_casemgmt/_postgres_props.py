@@ -51,6 +51,8 @@ class CheckedProps:
     max_allocated_storage_gib: int
     backup_retention: Duration
     rotation_interval: Duration
+    proxy: bool = False
+    proxy_iam_auth: bool = False
 
 
 def validate(scope: Construct, props: CheckedProps) -> None:
@@ -87,6 +89,14 @@ def validate(scope: Construct, props: CheckedProps) -> None:
             props.database_name,
             "must start with a letter and hold only letters, digits and _ (at most 63)",
             "pass e.g. database_name='app'",
+        )
+    if props.proxy_iam_auth and not props.proxy:
+        p.add(
+            "proxy_iam_auth",
+            props.proxy_iam_auth,
+            "applies to the RDS Proxy, and proxy is False",
+            "pass proxy=True too, or drop proxy_iam_auth (the database itself accepts IAM tokens and "
+            "passwords)",
         )
     if props.serverless_v2 is None:
         _validate_instance(p, props)

@@ -1,5 +1,6 @@
-"""The optional RDS Proxy in front of PostgresDatabase: TLS and IAM authentication required, its own
-security group, a role that may read the one database secret, and the database reachable only from it."""
+"""The optional RDS Proxy in front of PostgresDatabase: TLS required, the database secret's password (or,
+on request, IAM authentication) from clients, its own security group, a role that may read the one
+database secret, and the database reachable only from it."""
 
 from __future__ import annotations
 
@@ -27,8 +28,13 @@ def add_proxy(
     key: kms.IKey,
     database: ec2.Connections,
     database_security_group: ec2.SecurityGroup,
+    iam_auth: bool,
 ) -> tuple[rds.DatabaseProxy, ec2.Connections]:
-    """The proxy and its connections; ``database`` then admits the proxy and nothing new else."""
+    """The proxy and its connections; ``database`` then admits the proxy and nothing new else.
+
+    Without ``iam_auth`` clients sign in with the user and password of ``secret`` (which the proxy reads
+    itself), exactly as they would on the database; with it, only IAM tokens are accepted.
+    """
     region = Stack.of(scope).region
     proxy_sg = ec2.SecurityGroup(
         scope,
@@ -72,7 +78,7 @@ def add_proxy(
         security_groups=[proxy_sg],
         secrets=[secret],
         require_tls=True,
-        iam_auth=True,
+        iam_auth=iam_auth,
         debug_logging=False,
     )
     proxy_connections = ec2.Connections(security_groups=[proxy_sg], default_port=ec2.Port.tcp(PROXY_PORT))

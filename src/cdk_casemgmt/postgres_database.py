@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar, cast
 
-from aws_cdk import ArnFormat, Duration, Names, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -25,8 +25,9 @@ from cdk_casemgmt._postgres_backup import (
 )
 from cdk_casemgmt._postgres_credentials import add_rotation, generated_credentials
 from cdk_casemgmt._postgres_props import CheckedProps, ServerlessV2Capacity, validate
-from cdk_casemgmt._postgres_proxy import add_proxy
+from cdk_casemgmt._postgres_proxy import PROXY_PORT, add_proxy
 from cdk_casemgmt.compliance import acknowledge
+from cdk_casemgmt.errors import Problems
 from cdk_casemgmt.network import allow_logs_service
 
 __all__ = ["PostgresDatabase", "ServerlessV2Capacity"]
@@ -73,8 +74,12 @@ class PostgresDatabase(Construct):
         plus a Secrets Manager interface endpoint
     :param secrets_manager_endpoint: an existing Secrets Manager interface endpoint for the rotation
         function. :default: - see ``rotation_subnets``
-    :param proxy: put an RDS Proxy (TLS required, IAM authentication) in front of the database;
-        :attr:`connections` and :attr:`endpoint_address` then point at the proxy. :default: False
+    :param proxy: put an RDS Proxy (TLS required) in front of the database; :attr:`connections`,
+        :attr:`endpoint_address` and :attr:`endpoint_port` (5432: a proxy listens on the engine's default
+        port) then point at the proxy. :default: False
+    :param proxy_iam_auth: with ``proxy``: the proxy accepts only IAM authentication tokens, for the master
+        user (the one secret it holds); clients then need ``grant_connect``. ``False``: clients sign in
+        with the secret's user and password, as they do without a proxy. :default: False
     :param log_retention: retention of the exported PostgreSQL logs. :default: RetentionDays.ONE_YEAR
     :param slow_query_threshold: statements slower than this are logged. :default: Duration.seconds(1)
     :param apply_immediately: apply modifications now instead of in the maintenance window
@@ -111,6 +116,7 @@ class PostgresDatabase(Construct):
         rotation_subnets: ec2.SubnetSelection | None = None,
         secrets_manager_endpoint: ec2.IInterfaceVpcEndpoint | None = None,
         proxy: bool = DATABASE.proxy,
+        proxy_iam_auth: bool = DATABASE.proxy_iam_auth,
         log_retention: logs.RetentionDays = DATABASE.log_retention,
         slow_query_threshold: Duration = DATABASE.slow_query_threshold,
         apply_immediately: bool = DATABASE.apply_immediately,
@@ -129,10 +135,18 @@ class PostgresDatabase(Construct):
             max_allocated_storage_gib=max_allocated_storage_gib,
             backup_retention=backup_retention,
             rotation_interval=rotation_interval,
+            proxy=proxy,
+            proxy_iam_auth=proxy_iam_auth,
         )
         validate(self, checked)
         self.vpc = vpc
         self.port = port
+        """The port PostgreSQL listens on (clients of a proxy use :attr:`endpoint_port`)."""
+        self.endpoint_port = port
+        """The port clients connect to: the proxy's with ``proxy=True``, else :attr:`port`."""
+        self.iam_auth_required = False
+        """Whether clients must sign in with an IAM token (``proxy_iam_auth=True``), not the password."""
+        self.master_username = master_username
         self.database_name = database_name
         self.is_serverless = serverless_v2 is not None
         self.instance_class = None if serverless_v2 else instance_class
@@ -324,8 +338,11 @@ class PostgresDatabase(Construct):
                 key=self.kms_key,
                 database=self._db_connections,
                 database_security_group=self.security_group,
+                iam_auth=proxy_iam_auth,
             )
             self.endpoint_address = self.proxy.endpoint
+            self.endpoint_port = PROXY_PORT
+            self.iam_auth_required = proxy_iam_auth
 
         self.alarm_topic: sns.ITopic = alarm_topic or sns.Topic(
             self,
@@ -352,13 +369,33 @@ class PostgresDatabase(Construct):
     def grant_connect(self, grantee: iam.IGrantable, db_user: str | None = None) -> iam.Grant:
         """Let ``grantee`` connect with IAM database authentication as ``db_user``.
 
-        :param db_user: the PostgreSQL role to log in as (it needs ``GRANT rds_iam``).
-            :default: - the master user
+        :param db_user: the PostgreSQL role to log in as (it needs ``GRANT rds_iam``; through a proxy,
+            only the master user, whose secret the proxy holds). :default: - the master user
+        :raises ValidationError: through a proxy that accepts passwords only (``proxy_iam_auth=False``),
+            or as a user the proxy holds no secret for.
         """
-        user = db_user or DATABASE.master_username
-        if self.proxy is not None:
-            return self.proxy.grant_connect(grantee, user)
-        return self._database.grant_connect(grantee, user)
+        user = db_user or self.master_username
+        if self.proxy is None:
+            return self._database.grant_connect(grantee, user)
+        p = Problems()
+        if not self.iam_auth_required:
+            p.add(
+                "db_user",
+                user,
+                "the RDS Proxy accepts passwords only (proxy_iam_auth=False), so it refuses an IAM token",
+                "create the PostgresDatabase with proxy_iam_auth=True, or sign in with the secret's password "
+                "(no iam_database_user / grant_connect)",
+            )
+        elif not Token.is_unresolved(user) and user != self.master_username:
+            p.add(
+                "db_user",
+                user,
+                f"the RDS Proxy holds only the master user's secret ({self.master_username!r}) and "
+                "authenticates no other user",
+                f"connect as {self.master_username!r}",
+            )
+        p.raise_if_any(self)
+        return self.proxy.grant_connect(grantee, user)
 
     def grant_secret_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the master secret (and decrypt it with the key), nothing else."""

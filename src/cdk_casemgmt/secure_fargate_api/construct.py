@@ -110,12 +110,13 @@ class SecureFargateApi(Construct):
     :param allow_all_outbound: let tasks open any outbound connection. :default: False (HTTPS to
         anywhere, plus the database port once connected)
     :param database: a database to connect (same as calling ``connect``). :default: - none
-    :param iam_database_user: with ``database``: grant IAM authentication as this DB user and pass it
-        as ``DB_IAM_USER``. :default: - password authentication from the secret
+    :param iam_database_user: with ``database``: sign in with IAM authentication as this DB user: grants
+        ``rds-db:connect`` and passes ``DB_AUTH=iam`` and ``DB_IAM_USER``. :default: - the secret's
+        password (``DB_AUTH=password``); through a proxy that accepts only IAM tokens, IAM as its master user
     :param database_env_prefix: prefix of the database variables, for an app that reads its settings
         under its own prefix: ``"API_"`` gives ``API_DB_HOST``, ``API_DB_PORT``, ``API_DB_NAME``,
-        ``API_DB_SECRET_ARN`` (and ``API_DB_IAM_USER``). Upper-case letters, digits and ``_``.
-        :default: "" (``DB_HOST``...)
+        ``API_DB_SECRET_ARN``, ``API_DB_AUTH`` (and ``API_DB_IAM_USER``). Upper-case letters, digits and
+        ``_``. :default: "" (``DB_HOST``...)
     :param migration_command: command of a non-essential ``migrate`` container that runs before the
         app container starts (which waits for its success). :default: - no migration container
     :param ses_identity: let the task send e-mail from this SES identity only. :default: - no SES access
@@ -403,11 +404,13 @@ class SecureFargateApi(Construct):
     ) -> None:
         """Let the service use ``database`` (see docs/design.md#database-credentials).
 
-        Opens only the database port from the tasks' security group, passes ``DB_HOST``, ``DB_PORT``,
-        ``DB_NAME`` and ``DB_SECRET_ARN`` as plain configuration (no secret value), and lets the task
-        role read only that secret (and decrypt it with its key). The app re-reads the secret on an
-        authentication failure, so rotation never needs a redeploy. With ``iam_database_user`` the task
-        role may also connect as that user with IAM authentication (``DB_IAM_USER``).
+        Opens only the port clients use (an RDS Proxy's, when the database has one) from the tasks'
+        security group, passes ``DB_HOST``, ``DB_PORT``, ``DB_NAME``, ``DB_SECRET_ARN`` and ``DB_AUTH``
+        (``password`` or ``iam``) as plain configuration (no secret value), and lets the task role read
+        only that secret (and decrypt it with its key). The app re-reads the secret on an authentication
+        failure, so rotation never needs a redeploy. With ``iam_database_user``, or through a proxy that
+        accepts only IAM tokens, the task role may connect as that user (the proxy's: its master user)
+        with IAM authentication (``DB_AUTH=iam``, ``DB_IAM_USER``).
 
         :param env_prefix: put before each variable name, e.g. ``"API_"`` for ``API_DB_HOST``.
             :default: - the construct's ``database_env_prefix``

@@ -20,18 +20,28 @@ ENV_PREFIX = re.compile(r"([A-Z][A-Z0-9_]*)?")
 
 @runtime_checkable
 class ConnectableDatabase(Protocol):
-    """What ``SecureFargateApi.connect`` needs from a database: cdk_casemgmt's ``PostgresDatabase`` has it."""
+    """What ``SecureFargateApi.connect`` needs from a database: cdk_casemgmt's ``PostgresDatabase`` has it.
+
+    ``endpoint_address`` and ``endpoint_port`` are where clients connect (a proxy's, when there is one),
+    ``connections`` the security group that admits them on that port, and ``iam_auth_required`` whether
+    they must sign in with an IAM token (as ``master_username`` unless told otherwise) instead of the
+    secret's password.
+    """
 
     @property
     def connections(self) -> ec2.Connections: ...
     @property
     def secret(self) -> secretsmanager.ISecret: ...
     @property
-    def port(self) -> int: ...
-    @property
     def endpoint_address(self) -> str: ...
     @property
+    def endpoint_port(self) -> int: ...
+    @property
     def database_name(self) -> str: ...
+    @property
+    def iam_auth_required(self) -> bool: ...
+    @property
+    def master_username(self) -> str: ...
     def allow_from(self, peer: ec2.IConnectable) -> None: ...
     def grant_connect(self, grantee: iam.IGrantable, db_user: str | None = None) -> iam.Grant: ...
 
@@ -46,21 +56,29 @@ def connect_database(
     env_prefix: str,
     iam_database_user: str | None,
 ) -> None:
-    """Open the database port from the tasks, give ``containers`` the database's coordinates (no secret
-    value) and let ``task_role`` read its secret (and, with ``iam_database_user``, connect as that user)."""
-    port = database.port
+    """Open the database's client port from the tasks, give ``containers`` the database's coordinates (no
+    secret value) and how to sign in, and let ``task_role`` read its secret (and, with IAM authentication,
+    connect as the IAM user).
+
+    The port and the authentication follow the database: through an RDS Proxy the tasks connect on the
+    proxy's port, and with a proxy that accepts only IAM tokens they sign in with IAM as
+    ``iam_database_user`` (default: the master user).
+    """
+    port = database.endpoint_port
     database.allow_from(service)
-    # The tasks' egress is closed by default: open exactly the database port towards its group.
+    # The tasks' egress is closed by default: open exactly the client port towards its group.
     service.connections.allow_to(database.connections, ec2.Port.tcp(port), "PostgreSQL from the API tasks")
+    iam_user = iam_database_user or (database.master_username if database.iam_auth_required else None)
     config = {
         "DB_HOST": database.endpoint_address,
         "DB_PORT": str(port),
         "DB_NAME": database.database_name,
         "DB_SECRET_ARN": database.secret.secret_arn,
+        "DB_AUTH": "iam" if iam_user else "password",
     }
-    if iam_database_user:
-        config["DB_IAM_USER"] = iam_database_user
-        database.grant_connect(task_role, iam_database_user)
+    if iam_user:
+        config["DB_IAM_USER"] = iam_user
+        database.grant_connect(task_role, iam_user)
     for container in containers:
         for name, value in config.items():
             container.add_environment(env_prefix + name, value)
@@ -68,6 +86,7 @@ def connect_database(
     acknowledge(
         task_definition,
         "AwsSolutions-ECS2",
-        "Only database coordinates are in the environment (host, port, name, the secret's ARN): "
-        "no secret value. The app reads the secret itself so that rotation reaches running tasks.",
+        "Only database coordinates are in the environment (host, port, name, the secret's ARN, the "
+        "sign-in method): no secret value. The app reads the secret itself so that rotation reaches "
+        "running tasks.",
     )

@@ -98,10 +98,12 @@ class CredentialSource:
         if not (s.db_host and s.db_secret_arn):
             raise RuntimeError("no database configured: set DATABASE_URL or API_DB_HOST + API_DB_SECRET_ARN")
         secret = await asyncio.to_thread(_read_secret, s.db_secret_arn, s.aws_region)
+        # Where to connect comes from the configuration, which names an RDS Proxy when there is one; an
+        # RDS-managed secret's host and port are the database's own, which only the proxy may reach.
         return Credentials(
-            host=str(secret.get("host") or s.db_host),
-            port=int(secret.get("port") or s.db_port),
-            database=str(secret.get("dbname") or s.db_name),
+            host=s.db_host,
+            port=s.db_port,
+            database=s.db_name,
             user=str(secret["username"]),
             password=str(secret["password"]),
         )

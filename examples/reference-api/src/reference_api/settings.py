@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     db_port: int = 5432
     db_name: str = "app"
     db_secret_arn: str | None = None
+    # How to sign in (set by SecureFargateApi.connect): "password", the secret's. "iam" (a proxy that
+    # accepts only IAM tokens) is refused at start: this app signs in with the secret's password.
+    db_auth: Literal["password", "iam"] = "password"
     db_pool_size: int = Field(default=5, ge=1, le=100)
     db_max_overflow: int = Field(default=5, ge=0, le=100)
     db_pool_timeout_s: float = Field(default=5.0, gt=0)
@@ -77,6 +80,15 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment != "production"
+
+    @model_validator(mode="after")
+    def _refuse_iam_sign_in(self) -> Settings:
+        if self.db_auth == "iam":
+            raise ValueError(
+                "API_DB_AUTH=iam: this app signs in with the database secret's password; connect it to a "
+                "database, or an RDS Proxy created with proxy_iam_auth=False, that accepts it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:
