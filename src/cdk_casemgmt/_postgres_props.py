@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Token
+from aws_cdk import Annotations, Duration, Token
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
@@ -23,7 +24,7 @@ from cdk_casemgmt._defaults import (
 )
 from cdk_casemgmt.errors import Problems
 
-__all__ = ["CheckedProps", "ServerlessV2Capacity", "validate"]
+__all__ = ["CheckedProps", "ServerlessV2Capacity", "database_subnets", "validate"]
 
 
 @dataclass(frozen=True)
@@ -216,3 +217,59 @@ def _validate_capacity(p: Problems, capacity: ServerlessV2Capacity) -> None:
             f"min_acu ({capacity.min_acu}) is above max_acu ({capacity.max_acu})",
             "make min_acu <= max_acu",
         )
+
+
+ISOLATED_PREFERRED = (
+    "PostgresDatabase: this VPC has no isolated subnets, so the database is placed in its private subnets. "
+    "Isolated subnets are better for a database: they have no route to the internet in either direction, "
+    "so no NAT, route or security-group mistake can expose it or let it call out. Give the VPC isolated "
+    "subnets (SecureVpc has them), or choose with vpc_subnets=."
+)
+"""The synth-time note left on a PostgresDatabase placed in private subnets with egress."""
+
+
+def database_subnets(
+    scope: Construct, vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None
+) -> ec2.SubnetSelection:
+    """Where the database lives: ``vpc_subnets`` as given, else the VPC's isolated subnets, else its private
+    subnets with egress (with a note saying why isolated ones are better).
+
+    :raises ValidationError: ``vpc_subnets`` selects nothing in ``vpc``, or the VPC has neither isolated nor
+        private subnets (a database does not belong in public subnets).
+    """
+    p = Problems()
+    chosen = vpc_subnets
+    if chosen is not None:
+        try:
+            vpc.select_subnets(
+                availability_zones=chosen.availability_zones,
+                one_per_az=chosen.one_per_az,
+                subnet_filters=chosen.subnet_filters,
+                subnet_group_name=chosen.subnet_group_name,
+                subnets=chosen.subnets,
+                subnet_type=chosen.subnet_type,
+            )
+        except RuntimeError as err:  # jsii's error, e.g. "There are no 'Isolated' subnet groups in this VPC"
+            p.add(
+                "vpc_subnets",
+                chosen,
+                f"selects no subnets of this VPC ({str(err).splitlines()[0]})",
+                "select subnets the VPC has, e.g. SubnetSelection(subnet_type=SubnetType.PRIVATE_ISOLATED)",
+            )
+    elif vpc.isolated_subnets:
+        chosen = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    elif vpc.private_subnets:
+        Annotations.of(scope).add_info(ISOLATED_PREFERRED)
+        chosen = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+    if chosen is None:
+        p.add(
+            "vpc_subnets",
+            None,
+            "the VPC has no isolated and no private subnets, only public ones, and a database does not "
+            "belong in a subnet routed to the internet",
+            "give the VPC isolated subnets (SecureVpc has them) or private ones, or pass vpc_subnets= "
+            "explicitly",
+        )
+    p.raise_if_any(scope)
+    assert chosen is not None  # raise_if_any raised when nothing was chosen
+    return chosen

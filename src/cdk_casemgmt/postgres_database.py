@@ -24,7 +24,7 @@ from cdk_casemgmt._postgres_backup import (
     add_backup_plan,
 )
 from cdk_casemgmt._postgres_credentials import add_rotation, generated_credentials
-from cdk_casemgmt._postgres_props import CheckedProps, ServerlessV2Capacity, validate
+from cdk_casemgmt._postgres_props import CheckedProps, ServerlessV2Capacity, database_subnets, validate
 from cdk_casemgmt._postgres_proxy import PROXY_PORT, add_proxy
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.errors import Problems
@@ -40,14 +40,16 @@ class PostgresDatabase(Construct):
     ``db.t4g.medium`` Multi-AZ, gp3 20 GiB growing to 100 GiB, everything encrypted with a
     customer-managed KMS key (rotation on), TLS forced, slow-query logging, log exports to
     KMS-encrypted log groups with retention, enhanced monitoring, Performance Insights, 7-day
-    backups, deletion protection, SNAPSHOT on removal, isolated subnets, a security group with no
-    ingress until :meth:`allow_from`, generated master credentials rotated every 30 days, IAM database
-    authentication, and alarms on CPU, storage, memory and connections.
+    backups, deletion protection, SNAPSHOT on removal, isolated subnets (else private ones), a security
+    group with no ingress until :meth:`allow_from`, generated master credentials rotated every 30 days,
+    IAM database authentication, and alarms on CPU, storage, memory and connections.
 
     :param scope: parent construct.
     :param id: construct id; part of every logical ID below it (public API: do not rename).
     :param vpc: the VPC to place the database in.
-    :param vpc_subnets: where the database lives. :default: - the VPC's isolated subnets
+    :param vpc_subnets: where the database lives. :default: - the VPC's isolated subnets; in a VPC without
+        them its private subnets, with a synth-time note (info) saying why isolated ones are better; in a
+        VPC with only public subnets, a ValidationError
     :param engine_version: RDS PostgreSQL version (instance mode). :default: PostgresEngineVersion.VER_17_9
     :param aurora_engine_version: Aurora PostgreSQL version (Serverless v2 mode).
         :default: AuroraPostgresEngineVersion.VER_17_9
@@ -150,7 +152,7 @@ class PostgresDatabase(Construct):
         self.database_name = database_name
         self.is_serverless = serverless_v2 is not None
         self.instance_class = None if serverless_v2 else instance_class
-        subnets = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        subnets = database_subnets(self, vpc, vpc_subnets)
 
         self.kms_key: kms.IKey = kms_key or kms.Key(
             self,

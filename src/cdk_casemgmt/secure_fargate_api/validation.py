@@ -58,6 +58,20 @@ def validate(scope: Construct, props: ApiProps) -> None:
         )
     if not isinstance(props.ingress, ApiIngress):
         p.add("ingress", props.ingress, "not an ApiIngress", "use ApiIngress.PRIVATE, .CLOUDFRONT or .PUBLIC")
+    vpc = props.cluster.vpc if props.cluster is not None else props.vpc
+    if (
+        vpc is not None
+        and props.ingress is not ApiIngress.PUBLIC
+        and not vpc.private_subnets
+        and not vpc.isolated_subnets
+    ):
+        p.add(
+            "vpc" if props.cluster is None else "cluster",
+            vpc.vpc_id,
+            f"has only public subnets, and the internal load balancer of ingress={props.ingress} needs "
+            "private or isolated ones",
+            "give the VPC private (or isolated) subnets, e.g. SecureVpc, or use ingress=ApiIngress.PUBLIC",
+        )
     if props.vpc is not None and props.cluster is not None:
         p.add("vpc", "<IVpc>", "given together with cluster", "drop vpc: the cluster's VPC is used")
     if props.domain_name and props.hosted_zone is None:
