@@ -10,6 +10,11 @@ from constructs import Construct
 
 from cdk_casemgmt.compliance import acknowledge
 
+LOG_DELIVERY_BY_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+"""aws-cdk-lib's feature flag for S3 server access logs delivered through the target's bucket policy
+(without it, through the legacy LogDeliveryWrite ACL, which a BUCKET_OWNER_ENFORCED bucket refuses).
+Constructs that create buckets pin it on their own node, so they build the same buckets in any app."""
+
 
 def access_log_bucket(
     scope: Construct,

@@ -48,7 +48,7 @@ from cdk_casemgmt._cdn_headers import security_headers_policy
 from cdk_casemgmt._cdn_props import CheckedProps, origin_of, validate
 from cdk_casemgmt._defaults import CDN
 from cdk_casemgmt._edge_stack import CLOUDFRONT_REGION, reference_weakly, sibling_stack
-from cdk_casemgmt._log_bucket import access_log_bucket
+from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY, access_log_bucket
 from cdk_casemgmt._replication import BucketReplication, acknowledge_not_replicated
 from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
 from cdk_casemgmt.compliance import acknowledge
@@ -133,6 +133,9 @@ class CdnFrontend(Construct):
         removal_policy: RemovalPolicy = CDN.removal_policy,
     ) -> None:
         super().__init__(scope, id)
+        # S3 server access logs into the log bucket through its bucket policy in any app (see
+        # LOG_DELIVERY_BY_BUCKET_POLICY); CloudFront's own log delivery keeps using the bucket's ACL.
+        self.node.set_context(LOG_DELIVERY_BY_BUCKET_POLICY, True)
         stack = Stack.of(self)
         site = Path(fspath(site_dir))
         if api_base_url is None and api is not None:

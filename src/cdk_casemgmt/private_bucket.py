@@ -19,6 +19,7 @@ from constructs import Construct
 
 from cdk_casemgmt._defaults import BUCKET
 from cdk_casemgmt._iam import nag_resource
+from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY
 from cdk_casemgmt._log_bucket import access_log_bucket as _access_log_bucket
 from cdk_casemgmt._replication import (
     BucketReplication,
@@ -80,6 +81,10 @@ class PrivateBucket(Construct):
         removal_policy: RemovalPolicy = BUCKET.removal_policy,
     ) -> None:
         super().__init__(scope, id)
+        # S3 delivers access logs through a bucket policy, never the legacy LogDeliveryWrite ACL (which
+        # needs ACLs enabled and fails on our BUCKET_OWNER_ENFORCED buckets): pinned for this subtree, so
+        # an App with no feature flags builds the same buckets as `cdk init`'s.
+        self.node.set_context(LOG_DELIVERY_BY_BUCKET_POLICY, True)
         stack = Stack.of(self)
         problems = Problems()
         _validate(
@@ -137,30 +142,48 @@ class PrivateBucket(Construct):
             if cors_origins
             else None
         )
-        self.bucket = s3.Bucket(
-            self,
-            "Bucket",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.encryption_key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            server_access_logs_bucket=self.log_bucket,
-            server_access_logs_prefix=access_log_prefix or f"s3-access-logs/{id.lower()}/",
-            cors=cors,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    noncurrent_version_expiration=noncurrent_version_expiration,
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
-            replication_role=self.replication_role,
-            replication_rules=replication.rules if replication is not None else None,
-            removal_policy=removal_policy,
-        )
-        """The bucket."""
+        try:
+            self.bucket = s3.Bucket(
+                self,
+                "Bucket",
+                encryption=s3.BucketEncryption.KMS,
+                encryption_key=self.encryption_key,
+                bucket_key_enabled=True,
+                enforce_ssl=True,
+                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+                versioned=True,
+                server_access_logs_bucket=self.log_bucket,
+                server_access_logs_prefix=access_log_prefix or f"s3-access-logs/{id.lower()}/",
+                cors=cors,
+                lifecycle_rules=[
+                    s3.LifecycleRule(
+                        noncurrent_version_expiration=noncurrent_version_expiration,
+                        abort_incomplete_multipart_upload_after=Duration.days(1),
+                    )
+                ],
+                replication_role=self.replication_role,
+                replication_rules=replication.rules if replication is not None else None,
+                removal_policy=removal_policy,
+            )
+            """The bucket."""
+        except RuntimeError as err:
+            # aws-cdk-lib grants log delivery on the target bucket by the target's own feature flags: a
+            # bucket of the user's, in an app without @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy,
+            # gets the LogDeliveryWrite ACL, which a BUCKET_OWNER_ENFORCED bucket refuses.
+            if access_log_bucket is None or "LogDeliveryWrite" not in str(err):
+                raise
+            problems.add(
+                "access_log_bucket",
+                access_log_bucket.node.path,
+                "aws-cdk-lib would let S3 deliver the access logs through this bucket's LogDeliveryWrite "
+                "ACL (its scope lacks the feature flag " + LOG_DELIVERY_BY_BUCKET_POLICY + "), and the "
+                "bucket has ACLs disabled (BUCKET_OWNER_ENFORCED)",
+                "set that flag to true in cdk.json's context (cdk init does) so S3 delivers through the "
+                "bucket policy, or let PrivateBucket create its log bucket",
+            )
+            problems.raise_if_any(self)
+            raise
         if replication is not None:
             self.replication_policy = replication.add_policy(
                 self.bucket,

@@ -24,6 +24,7 @@ from constructs import Construct
 
 from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt._iam import ManagedPolicyRole
+from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY
 from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
 from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.network import NatGateways, SecureVpc, allow_logs_service
@@ -190,7 +191,7 @@ class SecureFargateApi(Construct):
         super().__init__(scope, id)
         # The access-log bucket logs to itself through a bucket policy, never through the legacy
         # LogDeliveryWrite ACL (which needs ACLs enabled): pinned for this subtree, whatever the flags.
-        self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
+        self.node.set_context(LOG_DELIVERY_BY_BUCKET_POLICY, True)
         validate(self, props)
         self._database_env_prefix = props.database_env_prefix
         self._connected: list[ConnectableDatabase] = []
