@@ -29,7 +29,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
 
 from cdk_casemgmt import DeployReadinessChecks, acknowledge
-from cdk_casemgmt.deploy_readiness import RULES
+from cdk_casemgmt.deploy_readiness import IMAGE_VOLUMES_METADATA, RULES
 from cdk_casemgmt.deploy_readiness.retention import NAME_PROPERTIES
 from cdk_casemgmt.secure_fargate_api import CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS
 from tests.conftest import ROOT
@@ -576,6 +576,24 @@ def task_with_tmp(stack: Stack, *, user: str, read_only_root: bool = True) -> ec
 def test_bind_mount_for_a_non_root_user_on_a_read_only_root_is_a_warning() -> None:
     stack = new_stack()
     task = task_with_tmp(stack, user="10001:10001")
+    assert flagged(stack, "ECSBindMountWritable") == [path(task)]
+
+
+def test_bind_mount_the_task_states_its_image_declares_passes() -> None:
+    stack = new_stack()
+    task = task_with_tmp(stack, user="10001:10001")
+    cast_task = task.node.default_child
+    assert isinstance(cast_task, ecs.CfnTaskDefinition)
+    cast_task.add_metadata(IMAGE_VOLUMES_METADATA, ["/tmp"])
+    assert flagged(stack, "ECSBindMountWritable") == []
+
+
+def test_bind_mount_at_a_path_the_image_is_not_stated_to_declare_is_flagged() -> None:
+    stack = new_stack()
+    task = task_with_tmp(stack, user="10001:10001")
+    cast_task = task.node.default_child
+    assert isinstance(cast_task, ecs.CfnTaskDefinition)
+    cast_task.add_metadata(IMAGE_VOLUMES_METADATA, ["/var/cache/app"])
     assert flagged(stack, "ECSBindMountWritable") == [path(task)]
 
 

@@ -201,6 +201,27 @@ def test_every_acknowledgement_is_structural_or_a_named_opt_out(synthesized: dic
 # ------------------------------------------------------------------------------------ environment
 
 
+def test_every_path_the_task_writes_to_is_a_volume_the_image_declares(synthesized: dict[str, Any]) -> None:
+    """The task definition states its image declares /tmp (SecureFargateApi's writable_paths); the
+    reference Dockerfile's final stage must, or Fargate mounts /tmp owned by root, mode 0755."""
+    (task,) = [
+        r for r in synthesized["template"]["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"
+    ]
+    stated = task["Metadata"]["cdk_casemgmt:imageVolumes"]
+    mounted = {
+        m["ContainerPath"] for c in task["Properties"]["ContainerDefinitions"] for m in c["MountPoints"]
+    }
+    assert stated == ["/tmp"] and mounted == set(stated)
+    final_stage = (ROOT / "examples" / "reference-api" / "Dockerfile").read_text().rsplit("\nFROM ", 1)[1]
+    declared = [
+        path
+        for line in final_stage.splitlines()
+        if line.startswith("VOLUME ")
+        for path in json.loads(line.removeprefix("VOLUME "))
+    ]
+    assert sorted(declared) == sorted(stated)
+
+
 def test_api_environment_is_production_plain_config_and_no_secret_value(synthesized: dict[str, Any]) -> None:
     stack = synthesized["stack"]
     for name in ("app", "migrate"):

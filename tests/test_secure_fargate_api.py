@@ -152,6 +152,36 @@ def test_containers_run_non_root_with_read_only_root_and_writable_tmp(private: B
         ]
         assert container["LinuxParameters"]["InitProcessEnabled"] is True
     assert props(private, "AWS::ECS::TaskDefinition")["Volumes"] == [{"Name": "tmp"}]
+    # The container contract: the image declares /tmp with VOLUME, writable for the user.
+    (task,) = private.resources("AWS::ECS::TaskDefinition").values()
+    assert task["Metadata"]["cdk_casemgmt:imageVolumes"] == ["/tmp"]
+
+
+def _task(**kwargs: Any) -> dict[str, Any]:
+    stack = new_test_stack()
+    SecureFargateApi(stack, "Api", image=APP_DIR, migration_command=["migrate"], **kwargs)
+    (task,) = [r for r in template_of(stack)["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
+    return task
+
+
+def test_each_writable_path_is_a_volume_mounted_in_every_container_and_stated_as_the_images() -> None:
+    task = _task(writable_paths=["/tmp", "/var/cache/app"])
+    assert task["Properties"]["Volumes"] == [{"Name": "tmp"}, {"Name": "var-cache-app"}]
+    for container in task["Properties"]["ContainerDefinitions"]:
+        assert container["MountPoints"] == [
+            {"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "tmp"},
+            {"ContainerPath": "/var/cache/app", "ReadOnly": False, "SourceVolume": "var-cache-app"},
+        ], container["Name"]
+    assert task["Metadata"]["cdk_casemgmt:imageVolumes"] == ["/tmp", "/var/cache/app"]
+
+
+def test_no_writable_path_leaves_the_containers_fully_read_only() -> None:
+    task = _task(writable_paths=())
+    assert "Volumes" not in task["Properties"] or task["Properties"]["Volumes"] == []
+    for container in task["Properties"]["ContainerDefinitions"]:
+        assert container["ReadonlyRootFilesystem"] is True
+        assert not container.get("MountPoints")
+    assert "cdk_casemgmt:imageVolumes" not in task.get("Metadata", {})
 
 
 def test_stop_timeout_outlasts_the_deregistration_delay(private: Built) -> None:

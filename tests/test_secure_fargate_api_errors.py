@@ -88,6 +88,22 @@ CASES = {
         {"database_env_prefix": "api_"},
         r"database_env_prefix='api_': not an environment variable prefix\. Fix: use upper-case",
     ),
+    "relative writable path": (
+        {"writable_paths": ["tmp"]},
+        r"writable_paths\[0\]='tmp': not an absolute, normalised directory path below /\. "
+        r"Fix: pass e\.g\. '/tmp'",
+    ),
+    "root as writable path": ({"writable_paths": ["/"]}, r"writable_paths\[0\]='/': not an absolute"),
+    "trailing slash": ({"writable_paths": ["/tmp/"]}, r"writable_paths\[0\]='/tmp/': not an absolute"),
+    "parent directory": ({"writable_paths": ["/tmp/../etc"]}, r"writable_paths\[0\]='/tmp/\.\./etc'"),
+    "writable path twice": (
+        {"writable_paths": ["/tmp", "/data", "/tmp"]},
+        r"writable_paths\[2\]='/tmp': given twice\. Fix: list each path once",
+    ),
+    "one string for writable paths": (
+        {"writable_paths": "/tmp"},
+        r"writable_paths='/tmp': is one string, not a sequence of paths\. Fix: pass \('/tmp',\)",
+    ),
     "secret-looking environment": (
         {"environment": {"DB_PASSWORD": "x"}},
         r"environment='DB_PASSWORD': looks like a secret.* Fix: pass it as secrets=",

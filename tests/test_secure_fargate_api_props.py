@@ -64,7 +64,7 @@ def test_every_prop_is_documented_with_a_default() -> None:
 )
 def test_a_literal_default_is_the_default_used(prop: inspect.Parameter) -> None:
     text = documented_default(prop.name)
-    literal = re.match(r"[^\s(]+(\([^)]*\))?", text)
+    literal = re.match(r"\([^)]*\)|[^\s(]+(\([^)]*\))?", text)  # a tuple, a name, or a call
     assert literal is not None and not text.startswith("-"), f"{prop.name}: {text!r} is not a literal"
     assert same(eval(literal.group(0), dict(NAMES)), prop.default), (
         f"{prop.name}: documented {literal.group(0)}"

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -216,3 +217,80 @@ def test_devtoken_is_refused_outside_development(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "refused outside development" in r.stderr
     assert r.stdout == ""
+
+
+def _final_stage() -> list[tuple[str, str]]:
+    stage: list[tuple[str, str]] = []
+    for word, args in instructions():
+        stage = [] if word == "FROM" else [*stage, (word, args)]
+    return stage
+
+
+def _volumes(args: str) -> list[str]:
+    """The paths of a VOLUME instruction, JSON or plain form."""
+    return list(json.loads(args)) if args.startswith("[") else args.split()
+
+
+def _tmp_mode() -> int:
+    """The mode the final stage gives /tmp before declaring it (``chmod <mode> /tmp`` in a RUN)."""
+    modes = [
+        int(m.group(1), 8)
+        for word, args in _final_stage()
+        if word == "RUN"
+        for m in [re.search(r"\bchmod\s+([0-7]{3,4})\s+/tmp\b", args)]
+        if m
+    ]
+    assert len(modes) == 1, "the final stage sets /tmp's mode once, with chmod"
+    return modes[0]
+
+
+def test_tmp_is_declared_as_a_volume_after_it_is_made_writable() -> None:
+    """On Fargate a task volume at /tmp is owned by root with mode 0755 unless the image declares /tmp with
+    VOLUME: then it starts as a copy of the image's /tmp. Changes after the VOLUME instruction are lost."""
+    stage = _final_stage()
+    words = [w for w, _ in stage]
+    declared = [i for i, (w, args) in enumerate(stage) if w == "VOLUME" and "/tmp" in _volumes(args)]
+    assert len(declared) == 1, "the final stage declares /tmp with VOLUME once"
+    assert "RUN" not in words[declared[0] :], "a RUN after VOLUME /tmp would not reach the volume"
+    mode = _tmp_mode()
+    assert mode & 0o007 == 0o007 and mode & 0o1000, f"/tmp mode {oct(mode)}: writable by all, sticky"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="starting a process as the image's user needs root")
+def test_the_images_user_can_write_to_tmp_as_fargate_mounts_it() -> None:
+    """Without Docker: two directories owned by root, as Fargate creates the volume with VOLUME /tmp
+    (the image's mode) and without it (0755), and the image's USER writing to each."""
+    users = [args for word, args in _final_stage() if word == "USER"]
+    uid, _, gid = users[-1].partition(":")
+    # Not under pytest's tmp_path: its parents are private to root, and the user must reach the tree.
+    with tempfile.TemporaryDirectory(prefix="refapi-volume-") as name:
+        root = Path(name)
+        root.chmod(0o755)
+        _write_as_user_in(root, int(uid), int(gid or uid))
+
+
+def _write_as_user_in(root: Path, uid: int, gid: int) -> None:
+
+    def write_as_user(directory: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["/bin/sh", "-c", ': > "$1/probe" && mkdir "$1/dir"', "sh", str(directory)],
+            user=uid,
+            group=gid,
+            extra_groups=[],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+
+    declared = root / "declared"
+    declared.mkdir()
+    declared.chmod(_tmp_mode())
+    written = write_as_user(declared)
+    assert written.returncode == 0, written.stderr
+    assert (declared / "probe").stat().st_uid == uid
+
+    undeclared = root / "undeclared"
+    undeclared.mkdir()
+    undeclared.chmod(0o755)
+    refused = write_as_user(undeclared)
+    assert refused.returncode != 0 and "Permission denied" in refused.stderr

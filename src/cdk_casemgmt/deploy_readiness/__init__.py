@@ -4,6 +4,7 @@ One module per topic (``alarms``, ``waf``, ``retention``, ``rds``, ``ecs``); ``p
 See docs/deploy-readiness.md.
 """
 
+from cdk_casemgmt.deploy_readiness.ecs import IMAGE_VOLUMES_METADATA
 from cdk_casemgmt.deploy_readiness.pack import RULES, DeployReadinessChecks
 
-__all__ = ["RULES", "DeployReadinessChecks"]
+__all__ = ["IMAGE_VOLUMES_METADATA", "RULES", "DeployReadinessChecks"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_cdk import CfnMapping, CfnResource, Stack, Token
@@ -36,6 +36,8 @@ class Resource:
     """``Retain``, ``RetainExceptOnCreate``, ``Snapshot``, ``Delete`` or None (not set)."""
     path: str
     """Construct path, for messages."""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    """The resource's template ``Metadata`` (CDK's own ``aws:cdk:*`` entries are added only at synthesis)."""
 
     def get(self, *keys: str | int) -> Any:
         """The property at ``keys`` (names and list indexes), or None when any step is missing."""
@@ -261,6 +263,7 @@ def _read(stack: Stack, construct: CfnResource) -> Resource:
         properties={k: v for k, v in dict(properties).items() if v is not None},
         deletion_policy=None if policy is None else _DELETION_POLICIES[policy.name],
         path=construct.node.path,
+        metadata=dict(stack.resolve(construct.cfn_options.metadata) or {}),
     )
 
 

@@ -39,7 +39,7 @@ from cdk_casemgmt.secure_fargate_api.permissions import (
 )
 from cdk_casemgmt.secure_fargate_api.props import ApiProps
 from cdk_casemgmt.secure_fargate_api.service import add_service, scale
-from cdk_casemgmt.secure_fargate_api.task import add_containers
+from cdk_casemgmt.secure_fargate_api.task import add_containers, writable_volumes
 from cdk_casemgmt.secure_fargate_api.validation import validate
 
 __all__ = ["SecureFargateApi"]
@@ -64,6 +64,13 @@ class SecureFargateApi(Construct):
     :param secrets: values from Secrets Manager or SSM Parameter Store (``ecs.Secret``). :default: - none
     :param command: overrides the image's CMD. :default: - the image's CMD
     :param user: the user the containers run as; never root. :default: "1000:1000"
+    :param writable_paths: where the containers may write despite their read-only root file system: each
+        path is a task-local volume on the task's ephemeral storage, emptied when the task stops. Fargate
+        creates it owned by root, mode 0755, unless the image declares the path with ``VOLUME``; then it
+        starts as a copy of the image's directory, owner and mode included. So the image must declare each
+        path with ``VOLUME``, writable for ``user`` (the container contract; the task definition records
+        it as ``cdk_casemgmt:imageVolumes`` metadata, which DeployReadiness-ECSBindMountWritable reads).
+        Pass ``()`` for a container that writes nowhere. :default: ("/tmp",)
     :param vpc: an existing VPC. :default: - a new ``SecureVpc`` (2 AZs, flow logs, ``nat_gateways``)
     :param nat_gateways: network cost profile of the new VPC (ignored with ``vpc``/``cluster``).
         :default: NatGateways.ONE
@@ -146,6 +153,7 @@ class SecureFargateApi(Construct):
         secrets: Mapping[str, ecs.Secret] | None = None,
         command: Sequence[str] | None = None,
         user: str = FARGATE_API.user,
+        writable_paths: Sequence[str] = FARGATE_API.writable_paths,
         vpc: ec2.IVpc | None = None,
         nat_gateways: NatGateways = NatGateways.ONE,
         cluster: ecs.ICluster | None = None,
@@ -247,7 +255,7 @@ class SecureFargateApi(Construct):
             ),
             task_role=self.task_role,
             execution_role=self.execution_role,
-            volumes=[ecs.Volume(name="tmp")],
+            volumes=[ecs.Volume(name=name) for name in writable_volumes(props.writable_paths).values()],
         )
         self.container, self.migration_container = add_containers(
             self, self.task_definition, props, log_group=self.log_group

@@ -44,6 +44,7 @@ class ApiProps:
     secrets: Mapping[str, ecs.Secret] | None
     command: Sequence[str] | None
     user: str
+    writable_paths: Sequence[str]
     vpc: ec2.IVpc | None
     nat_gateways: NatGateways
     cluster: ecs.ICluster | None

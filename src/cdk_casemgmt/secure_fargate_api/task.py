@@ -4,6 +4,7 @@ optional ``migrate`` container that runs before it."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import aws_ecr_assets as ecr_assets
@@ -13,6 +14,7 @@ from constructs import Construct
 
 from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt.compliance import acknowledge
+from cdk_casemgmt.deploy_readiness.ecs import IMAGE_VOLUMES_METADATA
 from cdk_casemgmt.secure_fargate_api.props import ApiProps
 
 # Fargate's valid task sizes: cpu units -> allowed memory (MiB). Source: the ECS developer guide's
@@ -59,12 +61,31 @@ def architecture_name(architecture: ecs.CpuArchitecture) -> str:
     return "OTHER"
 
 
+def writable_volumes(paths: Sequence[str]) -> dict[str, str]:
+    """Container path -> name of the task volume mounted there (``/tmp`` -> ``tmp``, ``/var/cache/app`` ->
+    ``var-cache-app``), in the order given."""
+    names: dict[str, str] = {}
+    for path in paths:
+        name = re.sub(r"[^A-Za-z0-9_-]", "-", path.strip("/")) or "root"
+        unique, n = name, 2
+        while unique in names.values():
+            unique, n = f"{name}-{n}", n + 1
+        names[path] = unique
+    return names
+
+
 def add_containers(
     owner: Construct, task_definition: ecs.TaskDefinition, props: ApiProps, *, log_group: logs.ILogGroup
 ) -> tuple[ecs.ContainerDefinition, ecs.ContainerDefinition | None]:
     """The essential ``app`` container and, with ``migration_command``, a non-essential ``migrate``
     container from the same image that ``app`` waits for (it starts only after migrate succeeded)."""
     image = container_image(props.image, props.cpu_architecture)
+    volumes = writable_volumes(props.writable_paths)
+    if volumes:
+        # The container contract, stated where reviewers and DeployReadinessChecks read it.
+        cfn_task = task_definition.node.default_child
+        assert isinstance(cfn_task, ecs.CfnTaskDefinition)
+        cfn_task.add_metadata(IMAGE_VOLUMES_METADATA, list(volumes))
 
     def add(id: str, cmd: Sequence[str] | None, *, essential: bool, prefix: str) -> ecs.ContainerDefinition:
         container = task_definition.add_container(
@@ -87,9 +108,10 @@ def add_containers(
             ),
             linux_parameters=ecs.LinuxParameters(owner, f"{id}LinuxParameters", init_process_enabled=True),
         )
-        container.add_mount_points(
-            ecs.MountPoint(source_volume="tmp", container_path="/tmp", read_only=False)
-        )
+        for path, volume in volumes.items():
+            container.add_mount_points(
+                ecs.MountPoint(source_volume=volume, container_path=path, read_only=False)
+            )
         return container
 
     app = add("App", props.command, essential=True, prefix="app")

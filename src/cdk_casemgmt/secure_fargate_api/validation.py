@@ -4,6 +4,7 @@ anything is built."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from aws_cdk import Duration, Token
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -58,6 +59,7 @@ def validate(scope: Construct, props: ApiProps) -> None:
         )
     if not isinstance(props.ingress, ApiIngress):
         p.add("ingress", props.ingress, "not an ApiIngress", "use ApiIngress.PRIVATE, .CLOUDFRONT or .PUBLIC")
+    _check_writable_paths(p, props.writable_paths)
     vpc = props.cluster.vpc if props.cluster is not None else props.vpc
     if (
         vpc is not None
@@ -207,3 +209,31 @@ def validate(scope: Construct, props: ApiProps) -> None:
 
 def _seconds(value: Duration) -> float | None:
     return None if Token.is_unresolved(value) else value.to_seconds()
+
+
+def _check_writable_paths(p: Problems, paths: Sequence[str]) -> None:
+    if isinstance(paths, str):
+        p.add("writable_paths", paths, "is one string, not a sequence of paths", f"pass ({paths!r},)")
+        return
+    seen: set[str] = set()
+    for i, path in enumerate(paths):
+        if not _is_directory_path(path):
+            p.add(
+                f"writable_paths[{i}]",
+                path,
+                "not an absolute, normalised directory path below /",
+                "pass e.g. '/tmp' or '/var/cache/app' (no trailing '/', '.', '..' or spaces)",
+            )
+        elif path in seen:
+            p.add(f"writable_paths[{i}]", path, "given twice", "list each path once")
+        else:
+            seen.add(path)
+
+
+def _is_directory_path(path: object) -> bool:
+    return (
+        isinstance(path, str)
+        and path.startswith("/")
+        and not re.search(r"\s", path)
+        and all(part not in ("", ".", "..") for part in path.split("/")[1:])
+    )
