@@ -40,8 +40,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._cdn_alarms import add_alarms
-from cdk_casemgmt._cdn_alarms import alarm_topic as new_alarm_topic
 from cdk_casemgmt._cdn_api import CdnApiOrigin, api_behavior
 from cdk_casemgmt._cdn_deploy import deploy_site, runtime_config_data
 from cdk_casemgmt._cdn_headers import security_headers_policy
@@ -346,7 +346,7 @@ class CdnFrontend(Construct):
         monitoring: Construct = self if in_us_east_1 else sibling_stack(stack, f"{id}Alarms", self)
         self.monitoring_stack: Stack | None = None if in_us_east_1 else Stack.of(monitoring)
         """The us-east-1 stack holding the alarms and topic, when the stack is elsewhere."""
-        self.alarm_topic = alarm_topic or new_alarm_topic(monitoring, self._key(monitoring))
+        self.alarm_topic = alarm_topic or new_alarm_topic(monitoring, self._key(monitoring), owner=self)
         """The SNS topic the alarms notify."""
         self.alarms = add_alarms(
             monitoring,

@@ -15,6 +15,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._defaults import DATABASE
 from cdk_casemgmt._postgres_alarms import add_alarms
 from cdk_casemgmt._postgres_backup import (
@@ -144,11 +145,8 @@ class PostgresDatabase(Construct):
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        # Exported logs and the alarm topic are encrypted with the key too.
+        # Exported logs are encrypted with the key too (and the alarm topic: new_alarm_topic below).
         allow_logs_service(self.kms_key)
-        self.kms_key.grant(
-            iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
-        )
 
         self.security_group = ec2.SecurityGroup(
             self,
@@ -326,13 +324,7 @@ class PostgresDatabase(Construct):
             )
             self.endpoint_address = self.proxy.endpoint
 
-        self.alarm_topic: sns.ITopic = alarm_topic or sns.Topic(
-            self,
-            "AlarmTopic",
-            display_name=f"{self.node.path} alarms",
-            master_key=self.kms_key,
-            enforce_ssl=True,
-        )
+        self.alarm_topic: sns.ITopic = alarm_topic or new_alarm_topic(self, self.kms_key, owner=self)
         self.alarms = add_alarms(self, self.alarm_topic, self._database, checked)
 
         if not multi_az:

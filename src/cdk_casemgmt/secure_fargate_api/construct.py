@@ -22,6 +22,7 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt._iam import ManagedPolicyRole
 from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
@@ -30,7 +31,7 @@ from cdk_casemgmt.network import NatGateways, SecureVpc, allow_logs_service
 from cdk_casemgmt.secure_fargate_api.database import ENV_PREFIX, ConnectableDatabase, connect_database
 from cdk_casemgmt.secure_fargate_api.ingress import ApiIngress, IngressRules
 from cdk_casemgmt.secure_fargate_api.load_balancer import add_load_balancer, alias_record
-from cdk_casemgmt.secure_fargate_api.observability import add_alarms, encrypted_alarm_topic
+from cdk_casemgmt.secure_fargate_api.observability import add_alarms
 from cdk_casemgmt.secure_fargate_api.permissions import (
     acknowledge_exec,
     acknowledge_image_pull,
@@ -347,7 +348,9 @@ class SecureFargateApi(Construct):
         self.scaling = scale(self.service, props, target_group=self.target_group)
 
         # ---------------------------------------------------------------- alarms and dashboard
-        self.alarm_topic: sns.ITopic = props.alarm_topic or encrypted_alarm_topic(self, self.encryption_key)
+        self.alarm_topic: sns.ITopic = props.alarm_topic or new_alarm_topic(
+            self, self.encryption_key, owner=self
+        )
         alarms = add_alarms(
             self,
             props,

@@ -1,0 +1,225 @@
+"""What our constructs must get right for AWS to run them as deployed (issue 11's defects 1, 2 and 6), at
+default props, and DeployReadinessChecks finding nothing on them for the rules those defects gave.
+
+One app holds every configuration, synthesized once: SecureFargateApi alone, SecureFargateApi behind a
+CdnFrontend, PostgresDatabase, and CdnFrontend in us-east-1 and in eu-west-1 (whose alarms go to a
+us-east-1 sibling stack).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import Environment, Stack
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from cdk_casemgmt import (
+    CdnFrontend,
+    DeployReadinessChecks,
+    PostgresDatabase,
+    SecureFargateApi,
+)
+from cdk_casemgmt.testing import new_test_app, new_test_stack, template_of
+from tests.helpers import egress_vpc, resources_of
+
+SITE = Path(__file__).parent / "fixtures" / "site"
+APP_DIR = str(Path(__file__).parent / "fixtures" / "app")
+ACCOUNT = "111111111111"
+
+# The rules issue 11's defects 1-6 gave; the others belong to other fixes.
+FIXED_RULES = (
+    "AlarmTopicPolicy",
+    "AlarmTopicKey",
+    "CloudFrontMetricRegion",
+    "WAFSourceIPBehindCloudFront",
+    "WAFBodySizeRestriction",
+    "WAFLogRedaction",
+    "RetainedNamedResource",
+)
+
+
+class Built:
+    def __init__(self) -> None:
+        self.app = new_test_app()
+        api_stack = new_test_stack(self.app, "ApiOnly")
+        self.api = SecureFargateApi(api_stack, "Api", image=APP_DIR)
+
+        web_stack = new_test_stack(self.app, "ApiAndWeb")
+        self.fronted_api = SecureFargateApi(web_stack, "Api", image=APP_DIR)
+        self.web = CdnFrontend(web_stack, "Web", site_dir=SITE, api=self.fronted_api)
+
+        db_stack = new_test_stack(self.app, "Database")
+        self.db = PostgresDatabase(db_stack, "Db", vpc=egress_vpc(db_stack))
+
+        europe = Stack(self.app, "Europe", env=Environment(account=ACCOUNT, region="eu-west-1"))
+        self.europe = CdnFrontend(europe, "Web", site_dir=SITE)
+
+        self.assembly = self.app.synth()
+        self.report = DeployReadinessChecks().validate_scope(self.app)
+
+    def template(self, construct: Construct) -> dict[str, Any]:
+        return template_of(Stack.of(construct))
+
+
+@pytest.fixture(scope="module")
+def built() -> Built:
+    return Built()
+
+
+def text(value: Any) -> str:
+    """A template string value, an ``Fn::Join`` joined with the partition written as ``aws``."""
+    if isinstance(value, str):
+        return value
+    if value == {"Ref": "AWS::Partition"}:
+        return "aws"
+    parts = value["Fn::Join"][1]
+    return "".join(text(p) for p in parts)
+
+
+def ref(stack: Stack, token: str) -> Any:
+    return stack.resolve(token)
+
+
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = document["Statement"]
+    return found
+
+
+def topics_of(built: Built) -> dict[str, sns.ITopic]:
+    return {
+        "SecureFargateApi": built.api.alarm_topic,
+        "PostgresDatabase": built.db.alarm_topic,
+        "CdnFrontend": built.web.alarm_topic,
+        "CdnFrontend in eu-west-1": built.europe.alarm_topic,
+    }
+
+
+# ------------------------------------------------------------------------ defect 1: alarm topics
+
+
+@pytest.mark.parametrize(
+    "owner", ["SecureFargateApi", "PostgresDatabase", "CdnFrontend", "CdnFrontend in eu-west-1"]
+)
+def test_cloudwatch_alarms_of_this_account_and_region_may_publish_to_the_topic(
+    built: Built, owner: str
+) -> None:
+    topic = topics_of(built)[owner]
+    stack = Stack.of(topic)
+    template = template_of(stack)
+    topic_ref = ref(stack, topic.topic_arn)
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]
+        for p in resources_of(template, "AWS::SNS::TopicPolicy").values()
+        if p["Properties"]["Topics"] == [topic_ref]
+    ]
+    allow = [s for s in statements(policy) if s["Effect"] == "Allow"]
+    assert len(allow) == 1
+    (statement,) = allow
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Resource"] == topic_ref
+    (condition,) = statement["Condition"].items()
+    assert condition[0] == "ArnLike"
+    region = stack.region  # CdnFrontend's topic and alarms live in us-east-1 whatever its stack's region
+    assert {k: text(v) for k, v in condition[1].items()} == {
+        "aws:SourceArn": f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:*"
+    }
+    # The TLS deny that enforce_ssl adds is still there.
+    (deny,) = [s for s in statements(policy) if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+@pytest.mark.parametrize(
+    "owner", ["SecureFargateApi", "PostgresDatabase", "CdnFrontend", "CdnFrontend in eu-west-1"]
+)
+def test_the_topics_key_lets_cloudwatch_alarms_of_this_account_use_it(built: Built, owner: str) -> None:
+    topic = topics_of(built)[owner]
+    stack = Stack.of(topic)
+    template = template_of(stack)
+    topic_id = ref(stack, topic.topic_arn)["Ref"]
+    key_ref = template["Resources"][topic_id]["Properties"]["KmsMasterKeyId"]
+    key_id = key_ref["Fn::GetAtt"][0]
+    key_policy = template["Resources"][key_id]["Properties"]["KeyPolicy"]
+    (statement,) = [
+        s for s in statements(key_policy) if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert {k: {c: text(v) for c, v in cond.items()} for k, cond in statement["Condition"].items()} == {
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{stack.region}:{ACCOUNT}:alarm:*"}
+    }
+
+
+def test_the_three_constructs_build_their_topic_alike(built: Built) -> None:
+    """One helper: the topic policies and key statements differ only in the resources they name."""
+    shapes = set()
+    for topic in topics_of(built).values():
+        stack = Stack.of(topic)
+        template = template_of(stack)
+        topic_ref = ref(stack, topic.topic_arn)
+        (policy,) = [
+            p["Properties"]["PolicyDocument"]
+            for p in resources_of(template, "AWS::SNS::TopicPolicy").values()
+            if p["Properties"]["Topics"] == [topic_ref]
+        ]
+        shapes.add(json.dumps(policy, sort_keys=True).replace(json.dumps(topic_ref), '"TOPIC"'))
+        props = template["Resources"][topic_ref["Ref"]]["Properties"]
+        assert props["DisplayName"].endswith(" alarms")
+    assert len({s.replace("us-east-1", "REGION") for s in shapes}) == 1
+
+
+@pytest.mark.parametrize("owner", ["SecureFargateApi", "PostgresDatabase", "CdnFrontend"])
+def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(built: Built, owner: str) -> None:
+    construct = {"SecureFargateApi": built.api, "PostgresDatabase": built.db, "CdnFrontend": built.web}[owner]
+    topic_ref = ref(Stack.of(construct.alarm_topic), construct.alarm_topic.topic_arn)
+    rendered = {
+        Stack.of(a).resolve(a.alarm_arn)["Fn::GetAtt"][0]: a
+        for a in construct.alarms  # type: ignore[attr-defined]
+    }
+    alarms = resources_of(template_of(Stack.of(construct.alarm_topic)), "AWS::CloudWatch::Alarm")
+    assert rendered and set(rendered) <= set(alarms)
+    for logical_id in rendered:
+        assert alarms[logical_id]["Properties"]["AlarmActions"] == [topic_ref]
+        assert alarms[logical_id]["Properties"]["OKActions"] == [topic_ref]
+
+
+def test_a_given_topic_leaves_the_databases_key_closed_to_cloudwatch() -> None:
+    stack = new_test_stack()
+    topic = sns.Topic.from_topic_arn(stack, "Ops", f"arn:aws:sns:us-east-1:{ACCOUNT}:ops")
+    db = PostgresDatabase(stack, "Db", vpc=egress_vpc(stack), alarm_topic=topic)
+    template = template_of(stack)
+    assert db.alarm_topic is topic
+    assert not resources_of(template, "AWS::SNS::Topic")
+    key_policy = json.dumps(next(iter(resources_of(template, "AWS::KMS::Key").values())))
+    assert "cloudwatch.amazonaws.com" not in key_policy
+
+
+# ------------------------------------------------------------------------ defect 2: CloudFront metrics
+
+
+@pytest.mark.parametrize("where", ["us-east-1", "eu-west-1"])
+def test_cloudfront_alarms_read_the_metrics_cloudfront_publishes_in_us_east_1(
+    built: Built, where: str
+) -> None:
+    web = built.web if where == "us-east-1" else built.europe
+    distribution_id = Stack.of(web).resolve(web.distribution.distribution_id)
+    names = []
+    for alarm in web.alarms:
+        stack = Stack.of(alarm)
+        assert stack.region == "us-east-1"
+        logical_id = stack.resolve(alarm.alarm_arn)["Fn::GetAtt"][0]
+        props = template_of(stack)["Resources"][logical_id]["Properties"]
+        assert props["Namespace"] == "AWS/CloudFront"
+        names.append(props["MetricName"])
+        dimensions = {d["Name"]: d["Value"] for d in props["Dimensions"]}
+        assert dimensions["Region"] == "Global"
+        assert set(dimensions) == {"DistributionId", "Region"}
+        if where == "us-east-1":
+            assert dimensions["DistributionId"] == distribution_id
+        else:  # read from the eu-west-1 stack by a cross-region reference
+            assert "Fn::GetStackOutput" in json.dumps(dimensions["DistributionId"])
+    assert sorted(names) == ["5xxErrorRate", "OriginLatency"]
