@@ -50,7 +50,14 @@ from cdk_casemgmt._defaults import CDN
 from cdk_casemgmt._edge_stack import CLOUDFRONT_REGION, reference_weakly, sibling_stack
 from cdk_casemgmt._log_bucket import access_log_bucket
 from cdk_casemgmt._replication import BucketReplication, acknowledge_not_replicated
-from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
+from cdk_casemgmt._waf import (
+    COMMON_RULE_SET,
+    IP_REPUTATION_LIST,
+    ManagedRuleGroup,
+    acl_rules,
+    log_web_acl,
+    web_acl,
+)
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.csp import ContentSecurityPolicy
 from cdk_casemgmt.errors import Problems
@@ -387,15 +394,15 @@ class CdnFrontend(Construct):
         acl = web_acl(
             scope,
             waf_scope="CLOUDFRONT",
-            rule_groups=[
-                # SizeRestrictions_BODY blocks any body over 8 KB, which breaks API uploads and
-                # large JSON documents; it is counted (visible in the logs) instead.
-                ManagedRuleGroup("AWSManagedRulesCommonRuleSet", count_only=["SizeRestrictions_BODY"]),
-                ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
-                ManagedRuleGroup("AWSManagedRulesAmazonIpReputationList"),
-            ],
-            rate_limit=rate_limit,
-            rate_window_seconds=None,
+            rules=acl_rules(
+                [
+                    COMMON_RULE_SET,
+                    ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
+                    IP_REPUTATION_LIST,
+                ],
+                rate_limit=rate_limit,
+                rate_window_seconds=None,
+            ),
             metric_name=f"{prefix}WebAcl",
             associate_with=None,  # CLOUDFRONT scope: set on the distribution
         )
@@ -409,8 +416,6 @@ class CdnFrontend(Construct):
             encryption_key=self._key(scope),
             retention=retention,
             removal_policy=removal_policy,
-            # Session tokens and cookies stay out of the logs.
-            redacted_headers=["authorization", "cookie"],
             destination_references_log_group=True,
         )
         return acl
