@@ -223,3 +223,67 @@ def test_cloudfront_alarms_read_the_metrics_cloudfront_publishes_in_us_east_1(
         else:  # read from the eu-west-1 stack by a cross-region reference
             assert "Fn::GetStackOutput" in json.dumps(dimensions["DistributionId"])
     assert sorted(names) == ["5xxErrorRate", "OriginLatency"]
+
+
+# ------------------------------------------------------------------------ defect 6: retained names
+
+
+def test_log_groups_and_the_backup_vault_are_kept_except_after_a_failed_create(built: Built) -> None:
+    """RetainExceptOnCreate: kept on stack deletion and replacement, removed when their own create is
+    rolled back, so the retry of a failed first deploy does not meet "already exists" (named ones), nor
+    leave orphans behind (the others)."""
+    named = {
+        "AWS::Logs::LogGroup": "LogGroupName",
+        "AWS::Backup::BackupVault": "BackupVaultName",
+    }
+    seen: dict[str, list[str]] = {}
+    for stack in (s for s in built.app.node.children if isinstance(s, Stack)):
+        for logical_id, resource in template_of(stack)["Resources"].items():
+            if resource["Type"] in named:
+                kind = "named" if named[resource["Type"]] in resource.get("Properties", {}) else "unnamed"
+                seen.setdefault(kind, []).append(logical_id)
+                assert resource["DeletionPolicy"] == "RetainExceptOnCreate", (stack.stack_name, logical_id)
+                assert resource["UpdateReplacePolicy"] == "Retain", (stack.stack_name, logical_id)
+    # The configurations hold the WAF log groups, the database's log groups and its vault (named), and
+    # the API's, deployment and flow-log groups (unnamed).
+    assert len(seen["named"]) >= 7 and len(seen["unnamed"]) >= 4
+
+
+def test_a_destroy_policy_stays_destroy() -> None:
+    from aws_cdk import RemovalPolicy
+
+    stack = new_test_stack()
+    SecureFargateApi(stack, "Api", image=APP_DIR, removal_policy=RemovalPolicy.DESTROY)
+    groups = resources_of(template_of(stack), "AWS::Logs::LogGroup").values()
+    assert groups and {g["DeletionPolicy"] for g in groups} == {"Delete"}
+
+
+# ------------------------------------------------------------------------ the rule pack
+
+
+@pytest.mark.parametrize("rule", FIXED_RULES)
+def test_deploy_readiness_finds_nothing_for_the_fixed_rules(built: Built, rule: str) -> None:
+    for violation in built.report.violations:
+        assert "threw an error" not in violation.description, violation.rule_name
+    flagged = [
+        resource.construct_path
+        for violation in built.report.violations
+        if violation.rule_name == f"DeployReadiness-{rule}"
+        for resource in violation.violating_resources
+    ]
+    assert flagged == []
+
+
+def test_the_pack_saw_the_resources_those_rules_check(built: Built) -> None:
+    """Zero findings means something only if the rules had something to check."""
+    types: set[str] = set()
+    for stack in (s for s in built.app.node.children if isinstance(s, Stack)):
+        types.update(r["Type"] for r in template_of(stack)["Resources"].values())
+    assert {
+        "AWS::CloudWatch::Alarm",
+        "AWS::SNS::TopicPolicy",
+        "AWS::WAFv2::WebACL",
+        "AWS::WAFv2::LoggingConfiguration",
+        "AWS::CloudFront::VpcOrigin",
+        "AWS::Backup::BackupVault",
+    } <= types

@@ -18,6 +18,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from cdk_casemgmt._removal import retain_except_on_create
+
 RATE_LIMIT_RULE = "RateLimitPerIp"
 
 REDACTED_HEADERS = ("authorization", "cookie")
@@ -149,6 +151,8 @@ def log_web_acl(
 
     :param log_group_name: must start with ``aws-waf-logs-`` (WAF logs to no other group); a CLOUDFRONT
         ACL's group must be in us-east-1, like the ACL.
+    :param removal_policy: RETAIN becomes RETAIN_ON_UPDATE_OR_DELETE: the group has a fixed name, and a
+        group kept after a failed first create would make the retry fail with "already exists".
     :param destination_references_log_group: the logging destination's ARN refers to the log group
         (CloudFormation orders the two by that reference); otherwise it is formatted from the literal
         name and the logging configuration depends on the group explicitly.
@@ -159,7 +163,7 @@ def log_web_acl(
         log_group_name=log_group_name,
         retention=retention,
         encryption_key=encryption_key,
-        removal_policy=removal_policy,
+        removal_policy=retain_except_on_create(removal_policy),
     )
     destination_name = log_group.log_group_name if destination_references_log_group else log_group_name
     logging = wafv2.CfnLoggingConfiguration(

@@ -108,7 +108,9 @@ class CdnFrontend(Construct):
         :default: - no replication (acknowledged on the site bucket: a redeploy restores its content)
     :param access_log_retention: how long CloudFront and S3 access logs are kept. :default: 365 days
     :param waf_log_retention: how long WAF logs are kept. :default: one year
-    :param removal_policy: for the site bucket, log bucket and log groups. :default: RETAIN
+    :param removal_policy: for the site bucket, log bucket and log groups (log groups get
+        RETAIN_ON_UPDATE_OR_DELETE for RETAIN: a failed first create then leaves none behind).
+        :default: RETAIN
     """
 
     def __init__(

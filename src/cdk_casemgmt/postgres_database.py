@@ -173,7 +173,9 @@ class PostgresDatabase(Construct):
                 log_group_name=f"/aws/rds/{kind}/{identifier}/{log_type}",
                 retention=log_retention,
                 encryption_key=self.kms_key,
-                removal_policy=RemovalPolicy.RETAIN,
+                # Named groups: kept on deletion, but not after a failed first create (the retry would
+                # fail with "already exists").
+                removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             )
             for log_type in log_types
         }

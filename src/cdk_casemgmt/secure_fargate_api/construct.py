@@ -25,6 +25,7 @@ from constructs import Construct
 from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt._iam import ManagedPolicyRole
+from cdk_casemgmt._removal import retain_except_on_create
 from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.network import NatGateways, SecureVpc, allow_logs_service
 from cdk_casemgmt.secure_fargate_api.database import ENV_PREFIX, ConnectableDatabase, connect_database
@@ -121,7 +122,8 @@ class SecureFargateApi(Construct):
     :param migration_command: command of a non-essential ``migrate`` container that runs before the
         app container starts (which waits for its success). :default: - no migration container
     :param ses_identity: let the task send e-mail from this SES identity only. :default: - no SES access
-    :param removal_policy: for log groups, the key and the access-log bucket.
+    :param removal_policy: for log groups, the key and the access-log bucket (log groups get
+        RETAIN_ON_UPDATE_OR_DELETE for RETAIN: a failed first create then leaves none behind).
         :default: RemovalPolicy.RETAIN
 
     Attributes: ``vpc``, ``cluster``, ``service``, ``task_definition``, ``container``,
@@ -434,7 +436,7 @@ class SecureFargateApi(Construct):
             id,
             retention=props.log_retention,
             encryption_key=self.encryption_key,
-            removal_policy=props.removal_policy,
+            removal_policy=retain_except_on_create(props.removal_policy),
         )
 
     def _new_cluster(self) -> ecs.Cluster:
