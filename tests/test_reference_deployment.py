@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack
 
-from cdk_casemgmt import acknowledgements
+from cdk_casemgmt import DeployReadinessChecks, acknowledgements
 from cdk_casemgmt.testing import (
     cfn_lint,
     compliance_findings,
@@ -38,6 +38,7 @@ from tests.helpers import (
     resources_of,
     without_cdk_metadata,
 )
+from tests.test_constructs_deploy_ready import FIXED_RULES
 
 INFRA = ROOT / "examples" / "reference-api" / "infra"
 WEB = ROOT / "examples" / "reference-api" / "web"
@@ -79,6 +80,23 @@ def test_one_stack_in_us_east_1_passes_the_four_packs(synthesized: dict[str, Any
 
 def test_no_validation_findings_at_synth(synthesized: dict[str, Any]) -> None:
     assert [str(f) for f in synth_findings(synthesized["app"])] == []
+
+
+def test_deploy_readiness_finds_nothing_for_the_rules_of_issue_11s_first_six_defects(
+    synthesized: dict[str, Any],
+) -> None:
+    """Nothing acknowledged: the reference deployment passes those rules as built."""
+    report = DeployReadinessChecks().validate_scope(synthesized["app"])
+    for violation in report.violations:
+        assert "threw an error" not in violation.description, violation.rule_name
+    flagged = [
+        (violation.rule_name, resource.construct_path)
+        for violation in report.violations
+        if violation.rule_name.removeprefix("DeployReadiness-") in FIXED_RULES
+        for resource in violation.violating_resources
+    ]
+    assert flagged == []
+    assert not [a for a in acknowledgements(synthesized["stack"]) if a.rule_id.startswith("DeployReadiness")]
 
 
 def test_cfn_lint_is_clean(synthesized: dict[str, Any]) -> None:
