@@ -174,12 +174,11 @@ def test_the_three_constructs_build_their_topic_alike(built: Built) -> None:
 
 @pytest.mark.parametrize("owner", ["SecureFargateApi", "PostgresDatabase", "CdnFrontend"])
 def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(built: Built, owner: str) -> None:
-    construct = {"SecureFargateApi": built.api, "PostgresDatabase": built.db, "CdnFrontend": built.web}[owner]
+    construct: Any = {"SecureFargateApi": built.api, "PostgresDatabase": built.db, "CdnFrontend": built.web}[
+        owner
+    ]
     topic_ref = ref(Stack.of(construct.alarm_topic), construct.alarm_topic.topic_arn)
-    rendered = {
-        Stack.of(a).resolve(a.alarm_arn)["Fn::GetAtt"][0]: a
-        for a in construct.alarms  # type: ignore[attr-defined]
-    }
+    rendered = {Stack.of(a).resolve(a.alarm_arn)["Fn::GetAtt"][0]: a for a in construct.alarms}
     alarms = resources_of(template_of(Stack.of(construct.alarm_topic)), "AWS::CloudWatch::Alarm")
     assert rendered and set(rendered) <= set(alarms)
     for logical_id in rendered:
@@ -223,6 +222,35 @@ def test_cloudfront_alarms_read_the_metrics_cloudfront_publishes_in_us_east_1(
         else:  # read from the eu-west-1 stack by a cross-region reference
             assert "Fn::GetStackOutput" in json.dumps(dimensions["DistributionId"])
     assert sorted(names) == ["5xxErrorRate", "OriginLatency"]
+
+
+# ------------------------------------------------------------------------ defect 3: source IPs
+
+
+def test_behind_cdn_frontend_the_rules_on_viewer_addresses_are_at_the_edge(built: Built) -> None:
+    """The API's regional ACL sees CloudFront's addresses and has no rule on them; the distribution's
+    ACL, which sees the viewer's, has the IP rate limit and the IP reputation list."""
+    template = built.template(built.web)
+    acls = {
+        acl["Properties"]["Scope"]: acl["Properties"]
+        for acl in resources_of(template, "AWS::WAFv2::WebACL").values()
+    }
+    assert sorted(acls) == ["CLOUDFRONT", "REGIONAL"]
+
+    def source_ip_rules(acl: dict[str, Any]) -> list[str]:
+        return [
+            r["Name"]
+            for r in acl["Rules"]
+            if r["Statement"].get("RateBasedStatement", {}).get("AggregateKeyType") == "IP"
+            or r["Statement"].get("ManagedRuleGroupStatement", {}).get("Name")
+            == "AWSManagedRulesAmazonIpReputationList"
+        ]
+
+    assert source_ip_rules(acls["REGIONAL"]) == []
+    assert sorted(source_ip_rules(acls["CLOUDFRONT"])) == [
+        "AWSManagedRulesAmazonIpReputationList",
+        "RateLimitPerIp",
+    ]
 
 
 # ------------------------------------------------------------------------ defect 6: retained names
