@@ -22,6 +22,7 @@ from cdk_casemgmt import (
     DeployReadinessChecks,
     PostgresDatabase,
     SecureFargateApi,
+    acknowledgements,
 )
 from cdk_casemgmt.testing import new_test_app, new_test_stack, template_of
 from tests.helpers import egress_vpc, resources_of
@@ -300,6 +301,10 @@ def test_deploy_readiness_finds_nothing_for_the_fixed_rules(built: Built, rule: 
         for resource in violation.violating_resources
     ]
     assert flagged == []
+
+
+def test_nothing_is_acknowledged_for_the_pack(built: Built) -> None:
+    assert [a for a in acknowledgements(built.app) if a.rule_id.startswith("DeployReadiness")] == []
 
 
 def test_the_pack_saw_the_resources_those_rules_check(built: Built) -> None:
