@@ -118,15 +118,17 @@ def test_every_python_block_runs_or_is_marked_as_a_fragment() -> None:
 # project: jsii's Node process resolves relative paths (``image="./api"``) against its own working
 # directory, fixed when it starts, so the blocks cannot run inside this pytest process.
 DRIVER = """
-import json, os, sys, traceback
+import json, os, shutil, sys, traceback
 blocks, flags, outdir = json.loads(sys.stdin.read())
+# Read once, by jsii's Node process when it starts (at the first import of aws_cdk), as from the CLI.
+os.environ["CDK_CONTEXT_JSON"] = json.dumps(flags)
+os.environ["CDK_OUTDIR"] = outdir
 results = []
-for index, (name, code) in enumerate(blocks):
-    os.environ["CDK_CONTEXT_JSON"] = json.dumps(flags)
-    os.environ["CDK_OUTDIR"] = os.path.join(outdir, str(index))
+for name, code in blocks:
+    shutil.rmtree(outdir, ignore_errors=True)
     try:
         exec(compile(code, name, "exec"), {"__name__": "__main__", "__file__": os.path.abspath("app.py")})
-        with open(os.path.join(outdir, str(index), "manifest.json")) as manifest:
+        with open(os.path.join(outdir, "manifest.json")) as manifest:
             artifacts = json.load(manifest)["artifacts"].values()
         results.append(sorted(a["displayName"] for a in artifacts if a["type"] == "aws:cloudformation:stack"))
     except BaseException:
