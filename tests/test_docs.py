@@ -29,9 +29,7 @@ REFERENCE_PAGES: dict[str, type[Any]] = {
 
 
 def props(construct: type[Any]) -> list[inspect.Parameter]:
-    return [
-        p for p in inspect.signature(construct.__init__).parameters.values() if p.kind is p.KEYWORD_ONLY
-    ]
+    return [p for p in inspect.signature(construct.__init__).parameters.values() if p.kind is p.KEYWORD_ONLY]
 
 
 @pytest.fixture(scope="module")
