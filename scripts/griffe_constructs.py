@@ -38,9 +38,6 @@ _DEFAULT = re.compile(r"\s*:default:\s*(?:-\s*)?(?P<default>.*)\Z", re.S)
 class ConstructReference(Extension):
     def on_class(self, *, cls: Class, **kwargs: Any) -> None:
         _defaults_from_docstring(cls)
-        for function in cls.members.values():
-            if isinstance(function, Function):
-                _defaults_from_docstring(function)
         _add_attributes_set_outside_init(cls)
         for member in list(cls.members.values()):
             if member.is_alias or not member.is_attribute or member.annotation is not None:
@@ -48,6 +45,9 @@ class ConstructReference(Extension):
             if "instance-attribute" not in member.labels or member.name.startswith("_"):
                 continue
             member.annotation = _infer(member.value, cls)
+
+    def on_function(self, *, func: Function, **kwargs: Any) -> None:
+        _defaults_from_docstring(func)
 
 
 def _defaults_from_docstring(obj: Class | Function) -> None:
