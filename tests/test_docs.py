@@ -13,8 +13,14 @@ from typing import Any
 
 import pytest
 
-from cdk_casemgmt import CdnFrontend, PostgresDatabase, PrivateBucket, SecureFargateApi, SecureVpc
-from cdk_casemgmt.cost.construct import CostEstimate
+from cdk_casemgmt import (
+    CdnFrontend,
+    CostEstimate,
+    PostgresDatabase,
+    PrivateBucket,
+    SecureFargateApi,
+    SecureVpc,
+)
 from tests.conftest import ROOT
 
 # Reference page (docs/api/<page>.md) -> the construct it documents.
