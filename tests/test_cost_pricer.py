@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from cdk_casemgmt.cost import UsageProfile, estimate_template, load_prices
-from cdk_casemgmt.cost.pricer import load_template
+from cdk_casemgmt.cost import UsageProfile, estimate_template, load_prices, load_template
 from cdk_casemgmt.errors import ValidationError
 
 US = load_prices("us-east-1")

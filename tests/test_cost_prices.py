@@ -1,6 +1,7 @@
-"""The shipped price files: well-formed, and equal to the research notes wherever those are high-confidence.
+"""The shipped price files: well-formed, and equal to the price survey wherever it is high-confidence.
 
-tests/data/aws-prices.md is a verbatim copy of the project's research notes on AWS prices.
+tests/data/aws-prices.md is the survey of public AWS prices (source, date and confidence of each row)
+that the price files were compiled from.
 """
 
 from __future__ import annotations
@@ -166,7 +167,10 @@ MAPPED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
 NOT_PRICED: dict[tuple[str, str], str] = {
     ("RDS t4g CPU credits (unlimited mode surplus)", "us-east-1"): "depends on CPU use; no template signal",
     ("Performance Insights free tier", "all"): "a free allowance, not a rate",
-    ("CloudFront always-free tier", "global"): "estimates use list prices without free tiers (DECISIONS §6)",
+    ("CloudFront always-free tier", "global"): (
+        "estimates use list prices without free tiers, like the AWS calculator: a free tier is per account "
+        "and shared by everything in it (docs/design.md#cost-comparison-basis)"
+    ),
     ("Secrets Manager API calls", "us-east-1"): "no usage number for API calls in the profiles",
     ("KMS requests (20k free per month, all regions)", "us-east-1"): "no usage number for KMS requests",
     ("CloudWatch vended logs (e.g. VPC flow logs), first 10 TB", "us-east-1"): (

@@ -2,7 +2,8 @@
 
 The seed's table claims $110/month (Fargate $29, ALB $16.20, RDS $65). Priced from the price file,
 its configuration costs about $208/month before usage with the autoscaled service at its minimum of
-one task (DECISIONS §6), and about $226 with the second task it asks for.
+one task (the comparison basis: docs/design.md#cost-comparison-basis), and about $226 with the second
+task it asks for.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     )
     from cdk_casemgmt.cost import CostEstimate, UsageProfile
     from cdk_casemgmt.csp import ContentSecurityPolicy
+    from cdk_casemgmt.deploy_readiness import DeployReadinessChecks
     from cdk_casemgmt.errors import ValidationError
     from cdk_casemgmt.network import NatGateways, SecureVpc
     from cdk_casemgmt.postgres_database import PostgresDatabase, ServerlessV2Capacity
@@ -33,6 +34,7 @@ _EXPORTS = {
     "CdnFrontend": "cdk_casemgmt.cdn_frontend",
     "ContentSecurityPolicy": "cdk_casemgmt.csp",
     "CostEstimate": "cdk_casemgmt.cost",
+    "DeployReadinessChecks": "cdk_casemgmt.deploy_readiness",
     "Finding": "cdk_casemgmt.compliance",
     "NatGateways": "cdk_casemgmt.network",
     "PostgresDatabase": "cdk_casemgmt.postgres_database",
@@ -54,6 +56,7 @@ __all__ = [
     "CdnFrontend",
     "ContentSecurityPolicy",
     "CostEstimate",
+    "DeployReadinessChecks",
     "Finding",
     "NatGateways",
     "PostgresDatabase",

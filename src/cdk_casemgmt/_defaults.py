@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_s3 as s3
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,16 @@ class DatabaseDefaults:
     allocated_storage_gib: int = 20
     max_allocated_storage_gib: int = 100
     backup_retention: Duration = Duration.days(7)
+    deletion_protection: bool = True
+    removal_policy: RemovalPolicy = RemovalPolicy.SNAPSHOT
     rotation_interval: Duration = Duration.days(30)
+    proxy: bool = False
     monitoring_interval: Duration = Duration.seconds(60)
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
-    slow_query_threshold_ms: int = 1000
+    slow_query_threshold: Duration = Duration.seconds(1)
+    apply_immediately: bool = False
+    aws_backup: bool = True
+    aws_backup_retention: Duration = Duration.days(35)
     serverless_min_acu: float = 0.5
     serverless_max_acu: float = 4.0
     cpu_alarm_percent: int = 80
@@ -62,7 +70,8 @@ POSTGRES_END_OF_STANDARD_SUPPORT = {
     "13": "2026-02-28",
 }
 
-# Instance classes offered for RDS PostgreSQL 14+ (the small table DECISIONS §12 asks for).
+# Instance classes offered for RDS PostgreSQL 14+: a small table kept in the code, so that a typo fails
+# at synth without a lookup (see docs/design.md#instance-class-table).
 # family -> {size: (vCPU, memory GiB)}. A class outside this table is refused with the list of
 # families; widen the table, not the check, when AWS adds one.
 _GENERAL = {
@@ -100,3 +109,60 @@ POSTGRES_INSTANCE_CLASSES: dict[str, dict[str, tuple[int, int]]] = {
     "r7i": _MEMORY,
     "r8g": _MEMORY,
 }
+
+
+@dataclass(frozen=True)
+class CdnDefaults:
+    """Defaults of :class:`cdk_casemgmt.CdnFrontend`."""
+
+    # Vite's output: content-hashed files, served as immutable.
+    immutable_asset_patterns: tuple[str, ...] = ("assets/*",)
+    price_class: cloudfront.PriceClass = cloudfront.PriceClass.PRICE_CLASS_100
+    waf_rate_limit: int = 2000
+    waf_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
+    error_rate_threshold_percent: float = 5
+    origin_latency_threshold: Duration = Duration.seconds(3)
+    noncurrent_version_expiration: Duration = Duration.days(90)
+    access_log_retention: Duration = Duration.days(365)
+    deployment_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
+    # 2 years: what the HSTS preload list asks for.
+    hsts_max_age: Duration = Duration.days(730)
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+
+
+CDN = CdnDefaults()
+
+
+@dataclass(frozen=True)
+class BucketDefaults:
+    """Defaults of :class:`cdk_casemgmt.PrivateBucket`."""
+
+    access_log_retention: Duration = Duration.days(365)
+    noncurrent_version_expiration: Duration = Duration.days(90)
+    cors_methods: tuple[s3.HttpMethods, ...] = (s3.HttpMethods.PUT, s3.HttpMethods.GET)
+    cors_allowed_headers: tuple[str, ...] = ("content-type",)
+    cors_max_age_seconds: int = 3000
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+
+
+BUCKET = BucketDefaults()
+
+
+@dataclass(frozen=True)
+class VpcDefaults:
+    """Defaults of :class:`cdk_casemgmt.SecureVpc`."""
+
+    # A NatGateways value (the enum lives in cdk_casemgmt.network, which reads this module).
+    nat_gateways: str = "one"
+    max_azs: int = 2
+    cidr: str = "10.0.0.0/16"
+    public_subnet_mask: int = 24
+    private_subnet_mask: int = 22
+    isolated_subnet_mask: int = 24
+    flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+
+
+VPC = VpcDefaults()
+
+MAX_AZS_RANGE = (1, 6)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from constructs import IConstruct
+if TYPE_CHECKING:  # only for annotations: the cost CLI uses this module without starting Node
+    from constructs import IConstruct
 
 
 class ValidationError(ValueError):

@@ -18,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_casemgmt._defaults import MAX_AZS_RANGE, VPC
 from cdk_casemgmt._iam import ManagedPolicyRole
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.errors import Problems
@@ -36,6 +37,8 @@ class NatGateways(str, Enum):
     """No NAT gateway and no private-with-egress subnets: tasks run in public subnets with public IPs;
     their security group still admits traffic only from the load balancer."""
 
+
+_DEFAULT_NAT_GATEWAYS = NatGateways(VPC.nat_gateways)
 
 _IGW_ROUTE_RULES = (
     "HIPAA.Security-VPCNoUnrestrictedRouteToIGW",
@@ -65,13 +68,13 @@ class SecureVpc(Construct):
         scope: Construct,
         id: str,
         *,
-        nat_gateways: NatGateways = NatGateways.ONE,
-        max_azs: int = 2,
+        nat_gateways: NatGateways = _DEFAULT_NAT_GATEWAYS,
+        max_azs: int = VPC.max_azs,
         availability_zones: Sequence[str] | None = None,
-        cidr: str = "10.0.0.0/16",
-        flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        cidr: str = VPC.cidr,
+        flow_log_retention: logs.RetentionDays = VPC.flow_log_retention,
         encryption_key: kms.IKey | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = VPC.removal_policy,
     ) -> None:
         super().__init__(scope, id)
         problems = Problems()
@@ -82,8 +85,9 @@ class SecureVpc(Construct):
                 "not a NatGateways profile",
                 "pass NatGateways.ONE, NatGateways.PER_AZ or NatGateways.NONE",
             )
-        if not 1 <= max_azs <= 6:
-            problems.add("max_azs", max_azs, "must be 1..6", "use 2 (the default) or 3")
+        lo, hi = MAX_AZS_RANGE
+        if not lo <= max_azs <= hi:
+            problems.add("max_azs", max_azs, f"must be {lo}..{hi}", f"use {VPC.max_azs} (the default) or 3")
         problems.raise_if_any(self)
 
         stack = Stack.of(self)
@@ -94,18 +98,25 @@ class SecureVpc(Construct):
 
         subnets = [
             ec2.SubnetConfiguration(
-                name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24, map_public_ip_on_launch=False
+                name="Public",
+                subnet_type=ec2.SubnetType.PUBLIC,
+                cidr_mask=VPC.public_subnet_mask,
+                map_public_ip_on_launch=False,
             )
         ]
         if nat_gateways is not NatGateways.NONE:
             subnets.append(
                 ec2.SubnetConfiguration(
-                    name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22
+                    name="Private",
+                    subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS,
+                    cidr_mask=VPC.private_subnet_mask,
                 )
             )
         subnets.append(
             ec2.SubnetConfiguration(
-                name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
+                name="Isolated",
+                subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
+                cidr_mask=VPC.isolated_subnet_mask,
             )
         )
         nat_count = {NatGateways.ONE: 1, NatGateways.PER_AZ: len(azs), NatGateways.NONE: 0}[nat_gateways]

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from aws_cdk import ArnFormat, Duration, Names, RemovalPolicy, Stack, Token
-from aws_cdk import aws_backup as backup
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import ArnFormat, Duration, Names, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -20,25 +15,20 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_casemgmt import _defaults
 from cdk_casemgmt._defaults import DATABASE
+from cdk_casemgmt._postgres_alarms import add_alarms
+from cdk_casemgmt._postgres_backup import (
+    acknowledge_aurora_members,
+    acknowledge_no_aws_backup,
+    add_backup_plan,
+)
+from cdk_casemgmt._postgres_credentials import add_rotation, generated_credentials
+from cdk_casemgmt._postgres_props import CheckedProps, ServerlessV2Capacity, validate
+from cdk_casemgmt._postgres_proxy import add_proxy
 from cdk_casemgmt.compliance import acknowledge
-from cdk_casemgmt.errors import Problems
 from cdk_casemgmt.network import allow_logs_service
 
 __all__ = ["PostgresDatabase", "ServerlessV2Capacity"]
-
-
-@dataclass(frozen=True)
-class ServerlessV2Capacity:
-    """Aurora PostgreSQL Serverless v2 capacity, in Aurora capacity units (1 ACU is about 2 GiB).
-
-    :param min_acu: lowest capacity, 0.5 to 256 in steps of 0.5. :default: 0.5
-    :param max_acu: highest capacity, ``min_acu`` to 256 in steps of 0.5. :default: 4
-    """
-
-    min_acu: float = DATABASE.serverless_min_acu
-    max_acu: float = DATABASE.serverless_max_acu
 
 
 class PostgresDatabase(Construct):
@@ -113,23 +103,22 @@ class PostgresDatabase(Construct):
         allocated_storage_gib: int = DATABASE.allocated_storage_gib,
         max_allocated_storage_gib: int = DATABASE.max_allocated_storage_gib,
         backup_retention: Duration = DATABASE.backup_retention,
-        deletion_protection: bool = True,
-        removal_policy: RemovalPolicy = RemovalPolicy.SNAPSHOT,
+        deletion_protection: bool = DATABASE.deletion_protection,
+        removal_policy: RemovalPolicy = DATABASE.removal_policy,
         kms_key: kms.IKey | None = None,
         rotation_interval: Duration = DATABASE.rotation_interval,
         rotation_subnets: ec2.SubnetSelection | None = None,
         secrets_manager_endpoint: ec2.IInterfaceVpcEndpoint | None = None,
-        proxy: bool = False,
+        proxy: bool = DATABASE.proxy,
         log_retention: logs.RetentionDays = DATABASE.log_retention,
-        slow_query_threshold: Duration = Duration.millis(DATABASE.slow_query_threshold_ms),
-        apply_immediately: bool = False,
+        slow_query_threshold: Duration = DATABASE.slow_query_threshold,
+        apply_immediately: bool = DATABASE.apply_immediately,
         alarm_topic: sns.ITopic | None = None,
-        aws_backup: bool = True,
-        aws_backup_retention: Duration = Duration.days(35),
+        aws_backup: bool = DATABASE.aws_backup,
+        aws_backup_retention: Duration = DATABASE.aws_backup_retention,
     ) -> None:
         super().__init__(scope, id)
-        _validate(
-            self,
+        checked = CheckedProps(
             engine_version=engine_version,
             instance_class=instance_class,
             serverless_v2=serverless_v2,
@@ -140,7 +129,7 @@ class PostgresDatabase(Construct):
             backup_retention=backup_retention,
             rotation_interval=rotation_interval,
         )
-        stack = Stack.of(self)
+        validate(self, checked)
         self.vpc = vpc
         self.port = port
         self.database_name = database_name
@@ -203,9 +192,7 @@ class PostgresDatabase(Construct):
             "log_disconnections": "1",
             "password_encryption": "scram-sha-256",
         }
-        credentials = rds.Credentials.from_generated_secret(
-            master_username, encryption_key=self.kms_key, exclude_characters=_EXCLUDED_PASSWORD_CHARACTERS
-        )
+        credentials = generated_credentials(master_username, self.kms_key)
         # What the instance and the Aurora cluster share: one place for the security settings.
         shared: dict[str, Any] = {
             "vpc": vpc,
@@ -260,8 +247,8 @@ class PostgresDatabase(Construct):
             for group in self.log_groups.values():
                 instance.node.add_dependency(group)
             self.instance = instance
+            self._database: rds.DatabaseInstance | rds.DatabaseCluster = instance
             self.secret = _must(instance.secret)
-            self._resource: Construct = instance
             self.endpoint_address: str = instance.db_instance_endpoint_address
             proxy_target = rds.ProxyTarget.from_instance(instance)
         else:
@@ -302,82 +289,41 @@ class PostgresDatabase(Construct):
             for group in self.log_groups.values():
                 cluster.node.add_dependency(group)
             if aws_backup:
-                for member in (
-                    c for c in cluster.node.children if isinstance(c.node.default_child, rds.CfnDBInstance)
-                ):
-                    for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-                        acknowledge(
-                            member,
-                            f"{pack}-RDSInBackupPlan",
-                            "AWS Backup backs Aurora up per cluster, never per instance: the cluster is in "
-                            "this construct's BackupPlan",
-                        )
+                acknowledge_aurora_members(cluster)
             self.cluster = cluster
+            self._database = cluster
             self.secret = _must(cluster.secret)
-            self._resource = cluster
             self.endpoint_address = cluster.cluster_endpoint.hostname
             proxy_target = rds.ProxyTarget.from_cluster(cluster)
 
         self._scope_monitoring_policy()
-        self.backup_plan = self._add_backup_plan(aws_backup_retention) if aws_backup else None
-        self.rotation = self._add_rotation(
-            vpc, subnets, rotation_subnets, secrets_manager_endpoint, rotation_interval
+        self.backup_plan = (
+            add_backup_plan(self, self._database, self.kms_key, aws_backup_retention) if aws_backup else None
+        )
+        self.rotation, self.secrets_manager_endpoint = add_rotation(
+            self,
+            secret=self.secret,
+            database=self._db_connections,
+            vpc=vpc,
+            db_subnets=subnets,
+            rotation_subnets=rotation_subnets,
+            endpoint=secrets_manager_endpoint,
+            interval=rotation_interval,
         )
 
         self.proxy: rds.DatabaseProxy | None = None
         self.connections = self._db_connections
         if proxy:
-            proxy_sg = ec2.SecurityGroup(
+            self.proxy, self.connections = add_proxy(
                 self,
-                "ProxySecurityGroup",
                 vpc=vpc,
-                description=f"{self.node.path}: RDS Proxy on 5432; ingress only through allow_from()",
-                allow_all_outbound=False,
+                subnets=subnets,
+                target=proxy_target,
+                secret=self.secret,
+                key=self.kms_key,
+                database=self._db_connections,
+                database_security_group=self.security_group,
             )
-            proxy_role = iam.Role(
-                self,
-                "ProxyRole",
-                assumed_by=iam.ServicePrincipal("rds.amazonaws.com"),
-                description=f"{self.node.path}: RDS Proxy reads the database secret",
-            )
-            # The proxy's own grants would land in an inline policy (IAMNoInlinePolicy): use a
-            # customer-managed policy that names the one secret and key instead.
-            iam.ManagedPolicy(
-                self,
-                "ProxyPolicy",
-                description=f"{self.node.path}: RDS Proxy reads the database secret",
-                roles=[proxy_role],
-                statements=[
-                    iam.PolicyStatement(
-                        actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                        resources=[self.secret.secret_arn],
-                    ),
-                    iam.PolicyStatement(
-                        actions=["kms:Decrypt"],
-                        resources=[self.kms_key.key_arn],
-                        conditions={
-                            "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"}
-                        },
-                    ),
-                ],
-            )
-            self.proxy = rds.DatabaseProxy(
-                self,
-                "Proxy",
-                role=proxy_role.without_policy_updates(),
-                proxy_target=proxy_target,
-                vpc=vpc,
-                vpc_subnets=subnets,
-                security_groups=[proxy_sg],
-                secrets=[self.secret],
-                require_tls=True,
-                iam_auth=True,
-                debug_logging=False,
-            )
-            proxy_connections = ec2.Connections(security_groups=[proxy_sg], default_port=ec2.Port.tcp(5432))
-            _drop_indirect_port_rules(self.security_group)
-            self._db_connections.allow_default_port_from(proxy_connections, "RDS Proxy to the database")
-            self.connections = proxy_connections
             self.endpoint_address = self.proxy.endpoint
 
         self.alarm_topic: sns.ITopic = alarm_topic or sns.Topic(
@@ -387,20 +333,12 @@ class PostgresDatabase(Construct):
             master_key=self.kms_key,
             enforce_ssl=True,
         )
-        self.alarms = self._add_alarms(serverless_v2, allocated_storage_gib, instance_class)
+        self.alarms = add_alarms(self, self.alarm_topic, self._database, checked)
 
         if not multi_az:
             self._acknowledge_single_az()
         if not aws_backup:
-            for member in self._monitored_instances():
-                for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-                    acknowledge(
-                        member,
-                        f"{pack}-RDSInBackupPlan",
-                        "aws_backup=False was chosen on PostgresDatabase: only RDS automated backups "
-                        "(backup_retention) protect this database; set aws_backup=True for daily AWS "
-                        "Backup copies",
-                    )
+            acknowledge_no_aws_backup(self._monitored_instances())
 
     # --- public API -------------------------------------------------------------------------
 
@@ -419,67 +357,13 @@ class PostgresDatabase(Construct):
         user = db_user or DATABASE.master_username
         if self.proxy is not None:
             return self.proxy.grant_connect(grantee, user)
-        if self.instance is not None:
-            return self.instance.grant_connect(grantee, user)
-        return _must(self.cluster).grant_connect(grantee, user)
+        return self._database.grant_connect(grantee, user)
 
     def grant_secret_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the master secret (and decrypt it with the key), nothing else."""
         return self.secret.grant_read(grantee)
 
     # --- building blocks --------------------------------------------------------------------
-
-    def _add_rotation(
-        self,
-        vpc: ec2.IVpc,
-        db_subnets: ec2.SubnetSelection,
-        rotation_subnets: ec2.SubnetSelection | None,
-        endpoint: ec2.IInterfaceVpcEndpoint | None,
-        interval: Duration,
-    ) -> secretsmanager.SecretRotation:
-        # The rotation function must reach both the database and Secrets Manager.
-        self.secrets_manager_endpoint: ec2.InterfaceVpcEndpoint | None = None
-        if rotation_subnets is None and endpoint is None:
-            if vpc.private_subnets:
-                rotation_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-            else:
-                self.secrets_manager_endpoint = ec2.InterfaceVpcEndpoint(
-                    self,
-                    "SecretsManagerEndpoint",
-                    vpc=vpc,
-                    service=ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-                    subnets=db_subnets,
-                    private_dns_enabled=True,
-                    open=False,
-                )
-                endpoint = self.secrets_manager_endpoint
-        rotation_sg = ec2.SecurityGroup(
-            self,
-            "RotationSecurityGroup",
-            vpc=vpc,
-            description=f"{self.node.path}: secret rotation function",
-            allow_all_outbound=True,
-        )
-        if self.secrets_manager_endpoint is not None:
-            self.secrets_manager_endpoint.connections.allow_from(
-                rotation_sg, ec2.Port.tcp(443), "secret rotation function to Secrets Manager"
-            )
-        # SecretRotation directly (not add_rotation_single_user) so the ingress rule it adds uses our
-        # literal port instead of the instance's {IndirectPort} token.
-        rotation = secretsmanager.SecretRotation(
-            self,
-            "Rotation",
-            application=secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
-            secret=self.secret,
-            target=self._db_connections,
-            vpc=vpc,
-            vpc_subnets=rotation_subnets or db_subnets,
-            endpoint=endpoint,
-            automatically_after=interval,
-            exclude_characters=_EXCLUDED_PASSWORD_CHARACTERS,
-            security_group=rotation_sg,
-        )
-        return rotation
 
     def _monitored_instances(self) -> list[rds.CfnDBInstance]:
         if self.instance is not None:
@@ -515,215 +399,25 @@ class PostgresDatabase(Construct):
             ],
         )
 
-    def _add_backup_plan(self, retention: Duration) -> backup.BackupPlan:
-        """AWS Backup daily copies with long retention, in a vault encrypted with the key."""
-        stack = Stack.of(self)
-        vault = backup.BackupVault(
-            self, "BackupVault", encryption_key=self.kms_key, removal_policy=RemovalPolicy.RETAIN
-        )
-        plan = backup.BackupPlan(self, "BackupPlan", backup_vault=vault)
-        plan.add_rule(
-            backup.BackupPlanRule(
-                rule_name="Daily",
-                schedule_expression=events.Schedule.cron(minute="0", hour="5"),
-                delete_after=retention,
-            )
-        )
-        if self.instance is not None:
-            resource_arn = self.instance.instance_arn
-            target = backup.BackupResource.from_rds_database_instance(self.instance)
-            snapshot_arn = stack.format_arn(
-                service="rds",
-                resource="snapshot",
-                resource_name="awsbackup:job-*",
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-            actions = ["rds:CreateDBSnapshot", "rds:CopyDBSnapshot", "rds:DeleteDBSnapshot"]
-            describe = ["rds:DescribeDBInstances", "rds:DescribeDBSnapshots"]
-        else:
-            cluster = _must(self.cluster)
-            resource_arn = cluster.cluster_arn
-            target = backup.BackupResource.from_rds_serverless_cluster(cluster)
-            snapshot_arn = stack.format_arn(
-                service="rds",
-                resource="cluster-snapshot",
-                resource_name="awsbackup:job-*",
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-            actions = [
-                "rds:CreateDBClusterSnapshot",
-                "rds:CopyDBClusterSnapshot",
-                "rds:DeleteDBClusterSnapshot",
-            ]
-            describe = ["rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots"]
-        role = iam.Role(
-            self,
-            "BackupRole",
-            assumed_by=iam.ServicePrincipal("backup.amazonaws.com"),
-            description=f"{self.node.path}: AWS Backup snapshots this database only",
-        )
-        policy = iam.ManagedPolicy(
-            self,
-            "BackupPolicy",
-            description=f"{self.node.path}: AWS Backup snapshots this database only",
-            roles=[role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=[*actions, *describe, "rds:AddTagsToResource", "rds:ListTagsForResource"],
-                    resources=[resource_arn, snapshot_arn],
-                ),
-                iam.PolicyStatement(
-                    actions=["kms:DescribeKey", "kms:CreateGrant"],
-                    resources=[self.kms_key.key_arn],
-                    conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-                ),
-            ],
-        )
-        acknowledge(
-            policy,
-            f"AwsSolutions-IAM5[Resource::{_nag_arn(stack, snapshot_arn.rsplit(':', 3)[-3:])}]",
-            "AWS Backup names each snapshot it takes 'awsbackup:job-<job id>', unknown until the job "
-            "runs; the wildcard is limited to this account's, this region's AWS Backup snapshots, and "
-            "the only alternative is the AWS managed AWSBackupServiceRolePolicyForBackup (wider)",
-        )
-        plan.add_selection(
-            "Selection",
-            resources=[target],
-            role=role,
-            allow_restores=False,
-            disable_default_backup_policy=True,
-        )
-        return plan
-
-    def _add_alarms(
-        self, serverless: ServerlessV2Capacity | None, storage_gib: int, instance_class: str
-    ) -> list[cloudwatch.Alarm]:
-        dimension = (
-            {"DBInstanceIdentifier": _must(self.instance).instance_identifier}
-            if self.instance is not None
-            else {"DBClusterIdentifier": _must(self.cluster).cluster_identifier}
-        )
-
-        def metric(name: str, statistic: str = "Average") -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace="AWS/RDS",
-                metric_name=name,
-                dimensions_map=dimension,
-                statistic=statistic,
-                period=Duration.minutes(5),
-            )
-
-        def alarm(
-            id: str, m: cloudwatch.Metric, threshold: float, op: cloudwatch.ComparisonOperator, what: str
-        ) -> cloudwatch.Alarm:
-            a = cloudwatch.Alarm(
-                self,
-                id,
-                metric=m,
-                threshold=threshold,
-                comparison_operator=op,
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING
-                if id == "ConnectionsAlarm"
-                else cloudwatch.TreatMissingData.MISSING,
-                alarm_description=f"{self.node.path}: {what}",
-            )
-            a.add_alarm_action(cw_actions.SnsAction(self.alarm_topic))
-            a.add_ok_action(cw_actions.SnsAction(self.alarm_topic))
-            return a
-
-        gt = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
-        lt = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
-        gib = 1024**3
-        alarms = [
-            alarm(
-                "CpuAlarm",
-                metric("CPUUtilization"),
-                DATABASE.cpu_alarm_percent,
-                gt,
-                f"CPU above {DATABASE.cpu_alarm_percent}% for 15 minutes",
-            )
-        ]
-        if serverless is None:
-            _, memory_gib = _class_size(instance_class)
-            max_connections = min(memory_gib * gib // 9531392, 5000)  # RDS default max_connections
-            alarms += [
-                alarm(
-                    "FreeStorageAlarm",
-                    metric("FreeStorageSpace", "Minimum"),
-                    storage_gib * gib * DATABASE.free_storage_alarm_percent / 100,
-                    lt,
-                    f"free storage below {DATABASE.free_storage_alarm_percent}% of the allocated "
-                    f"{storage_gib} GiB (autoscaling may be at its ceiling)",
-                ),
-                alarm(
-                    "FreeableMemoryAlarm",
-                    metric("FreeableMemory", "Minimum"),
-                    memory_gib * gib * DATABASE.freeable_memory_alarm_percent / 100,
-                    lt,
-                    f"freeable memory below {DATABASE.freeable_memory_alarm_percent}% of {memory_gib} GiB",
-                ),
-                alarm(
-                    "ConnectionsAlarm",
-                    metric("DatabaseConnections", "Maximum"),
-                    max_connections * DATABASE.connections_alarm_percent // 100,
-                    gt,
-                    f"connections above {DATABASE.connections_alarm_percent}% of max_connections "
-                    f"({max_connections})",
-                ),
-            ]
-        else:
-            alarms += [
-                alarm(
-                    "CapacityAlarm",
-                    metric("ACUUtilization"),
-                    DATABASE.acu_utilization_alarm_percent,
-                    gt,
-                    f"Serverless v2 capacity above {DATABASE.acu_utilization_alarm_percent}% of "
-                    f"{serverless.max_acu} ACU",
-                ),
-                alarm(
-                    "FreeableMemoryAlarm",
-                    metric("FreeableMemory", "Minimum"),
-                    serverless.min_acu * 2 * gib * DATABASE.freeable_memory_alarm_percent / 100,
-                    lt,
-                    "freeable memory low for the minimum capacity",
-                ),
-                alarm(
-                    "ConnectionsAlarm",
-                    metric("DatabaseConnections", "Maximum"),
-                    int(min(serverless.max_acu * 2 * gib // 9531392, 5000))
-                    * DATABASE.connections_alarm_percent
-                    // 100,
-                    gt,
-                    "connections near max_connections at the maximum capacity",
-                ),
-            ]
-        return alarms
-
     def _acknowledge_single_az(self) -> None:
-        reason = (
-            "multi_az=False was chosen on PostgresDatabase (a cost profile for non-production); "
-            "set multi_az=True to add a standby in a second AZ"
-        )
-        if self.instance is not None:
-            target: Construct = self.instance
-            rules = [
-                "AwsSolutions-RDS3",
-                "HIPAA.Security-RDSMultiAZSupport",
-                "NIST.800.53.R5-RDSMultiAZSupport",
-                "PCI.DSS.321-RDSMultiAZSupport",
-            ]
-        else:
-            target = _must(self.cluster)
-            rules = []
-        for rule in rules:
-            acknowledge(target, rule, reason)
+        """The packs' Multi-AZ rules look at RDS instances; a single-reader Aurora cluster raises none."""
+        if self.instance is None:
+            return
+        for rule in _SINGLE_AZ_RULES:
+            acknowledge(
+                self.instance,
+                rule,
+                "multi_az=False was chosen on PostgresDatabase (a cost profile for non-production); "
+                "set multi_az=True to add a standby in a second AZ",
+            )
 
 
-_EXCLUDED_PASSWORD_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
-
+_SINGLE_AZ_RULES = (
+    "AwsSolutions-RDS3",
+    "HIPAA.Security-RDSMultiAZSupport",
+    "NIST.800.53.R5-RDSMultiAZSupport",
+    "PCI.DSS.321-RDSMultiAZSupport",
+)
 
 _T = TypeVar("_T")
 
@@ -732,31 +426,6 @@ def _must(value: _T | None) -> _T:
     if value is None:  # pragma: no cover - aws-cdk-lib always creates these for generated credentials
         raise RuntimeError("expected aws-cdk-lib to create this resource")
     return value
-
-
-def _drop_indirect_port_rules(group: ec2.SecurityGroup) -> None:
-    """Remove ingress rules aws-cdk-lib added with the database port as a token.
-
-    A ``{IndirectPort}`` rule is correct at deploy time but unreadable at synth: reviewers and the
-    compliance packs cannot tell it from an open SSH port. Callers add the same rule with the
-    literal port instead.
-    """
-    for child in list(group.node.children):
-        if "{IndirectPort}" in child.node.id:
-            group.node.try_remove_child(child.node.id)
-
-
-def _nag_arn(stack: Stack, resource_parts: list[str]) -> str:
-    """An RDS ARN as cdk-nag prints it in a granular finding id: pseudo parameters it cannot resolve
-    appear as ``<AWS::Partition>``, ``<AWS::Region>``, ``<AWS::AccountId>``."""
-
-    def text(value: str, pseudo: str) -> str:
-        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
-
-    partition = text(stack.partition, "Partition")
-    region = text(stack.region, "Region")
-    account = text(stack.account, "AccountId")
-    return f"arn:{partition}:rds:{region}:{account}:{':'.join(resource_parts)}"
 
 
 def _identifier(scope: Construct) -> str:
@@ -768,178 +437,3 @@ def _identifier(scope: Construct) -> str:
     raw = Names.unique_resource_name(scope, max_length=60, separator="-").lower()
     clean = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", raw)).strip("-")
     return clean if clean[:1].isalpha() else f"db-{clean}"[:63].rstrip("-")
-
-
-def _class_size(instance_class: str) -> tuple[int, int]:
-    _, family, size = instance_class.split(".", 2)
-    return _defaults.POSTGRES_INSTANCE_CLASSES[family][size]
-
-
-def _validate(
-    scope: Construct,
-    *,
-    engine_version: rds.PostgresEngineVersion,
-    instance_class: str,
-    serverless_v2: ServerlessV2Capacity | None,
-    port: int,
-    database_name: str,
-    allocated_storage_gib: int,
-    max_allocated_storage_gib: int,
-    backup_retention: Duration,
-    rotation_interval: Duration,
-) -> None:
-    p = Problems()
-    lo_days, hi_days = _defaults.BACKUP_RETENTION_DAYS_RANGE
-    if not Token.is_unresolved(backup_retention.to_hours()):
-        hours = backup_retention.to_hours()
-        if hours % 24 or not lo_days <= hours // 24 <= hi_days:
-            p.add(
-                "backup_retention",
-                backup_retention,
-                f"must be a whole number of days from {lo_days} to {hi_days}",
-                "pass e.g. Duration.days(7)",
-            )
-    if not Token.is_unresolved(rotation_interval.to_hours()):
-        hours = rotation_interval.to_hours()
-        if hours % 24 or not 1 <= hours // 24 <= 1000:
-            p.add(
-                "rotation_interval",
-                rotation_interval,
-                "Secrets Manager rotates every 1 to 1000 whole days",
-                "pass e.g. Duration.days(30)",
-            )
-    if not Token.is_unresolved(port) and (not isinstance(port, int) or not 1150 <= port <= 65535):
-        p.add("port", port, "RDS accepts ports 1150 to 65535", "pass e.g. port=5433")
-    if not Token.is_unresolved(database_name) and not re.fullmatch(
-        r"[A-Za-z][A-Za-z0-9_]{0,62}", database_name
-    ):
-        p.add(
-            "database_name",
-            database_name,
-            "must start with a letter and hold only letters, digits and _ (at most 63)",
-            "pass e.g. database_name='app'",
-        )
-    if serverless_v2 is None:
-        _validate_instance(
-            p, engine_version, instance_class, allocated_storage_gib, max_allocated_storage_gib
-        )
-    else:
-        _validate_capacity(p, serverless_v2)
-    p.raise_if_any(scope)
-
-
-def _validate_instance(
-    p: Problems,
-    engine_version: rds.PostgresEngineVersion,
-    instance_class: str,
-    allocated: int,
-    maximum: int,
-) -> None:
-    full = engine_version.postgres_full_version
-    major = engine_version.postgres_major_version
-    known = {
-        getattr(rds.PostgresEngineVersion, name).postgres_full_version
-        for name in dir(rds.PostgresEngineVersion)
-        if name.startswith("VER_")
-    }
-    if full not in known:
-        p.add(
-            "engine_version",
-            full,
-            "aws-cdk-lib does not know this PostgreSQL version",
-            "use a PostgresEngineVersion constant, e.g. PostgresEngineVersion.VER_17_9",
-        )
-    elif major in _defaults.POSTGRES_END_OF_STANDARD_SUPPORT:
-        p.add(
-            "engine_version",
-            full,
-            f"PostgreSQL {major} left RDS standard support on "
-            f"{_defaults.POSTGRES_END_OF_STANDARD_SUPPORT[major]}: new instances are refused or billed "
-            "for Extended Support",
-            "use PostgresEngineVersion.VER_17_9 or newer",
-        )
-    elif full == major:
-        p.add(
-            "engine_version",
-            full,
-            "a major version alone resolves to whatever minor RDS picks, and may be one RDS no longer "
-            "offers for new instances",
-            f"pin a minor, e.g. PostgresEngineVersion.VER_{major}_<minor>; minor upgrades stay automatic",
-        )
-
-    match = re.fullmatch(r"db\.([a-z0-9]+)\.([a-z0-9]+)", instance_class or "")
-    if not match:
-        p.add(
-            "instance_class",
-            instance_class,
-            "expected an RDS instance class such as 'db.t4g.medium'",
-            "pass instance_class='db.t4g.medium'",
-        )
-    else:
-        family, size = match.groups()
-        sizes = _defaults.POSTGRES_INSTANCE_CLASSES.get(family)
-        if sizes is None:
-            p.add(
-                "instance_class",
-                instance_class,
-                f"RDS PostgreSQL does not offer the {family} family (known: "
-                f"{', '.join(sorted(_defaults.POSTGRES_INSTANCE_CLASSES))})",
-                "pick a family from that list, e.g. db.t4g.medium or db.m7g.large",
-            )
-        elif size not in sizes:
-            p.add(
-                "instance_class",
-                instance_class,
-                f"the {family} family comes in {', '.join(sizes)}",
-                f"pick one of those sizes, e.g. db.{family}.{next(iter(sizes))}",
-            )
-
-    lo, hi = _defaults.STORAGE_GIB_RANGE
-    for prop, value in (("allocated_storage_gib", allocated), ("max_allocated_storage_gib", maximum)):
-        if Token.is_unresolved(value):
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-            p.add(
-                prop, value, f"gp3 storage is a whole number of GiB from {lo} to {hi}", f"pass e.g. {prop}=20"
-            )
-    if (
-        isinstance(allocated, int)
-        and isinstance(maximum, int)
-        and not Token.is_unresolved(allocated)
-        and not Token.is_unresolved(maximum)
-        and maximum < allocated
-    ):
-        p.add(
-            "max_allocated_storage_gib",
-            maximum,
-            f"is below allocated_storage_gib={allocated}",
-            f"pass max_allocated_storage_gib >= {allocated} (or equal to turn storage autoscaling off)",
-        )
-
-
-def _validate_capacity(p: Problems, capacity: ServerlessV2Capacity) -> None:
-    lo, hi = _defaults.SERVERLESS_ACU_RANGE
-    for prop, value in (
-        ("serverless_v2.min_acu", capacity.min_acu),
-        ("serverless_v2.max_acu", capacity.max_acu),
-    ):
-        if Token.is_unresolved(value):
-            continue
-        if not isinstance(value, (int, float)) or not lo <= value <= hi or (value * 2) % 1:
-            p.add(
-                prop,
-                value,
-                f"Serverless v2 capacity is {lo} to {hi} ACU in steps of 0.5",
-                f"pass e.g. {prop}=0.5",
-            )
-    if (
-        isinstance(capacity.min_acu, (int, float))
-        and isinstance(capacity.max_acu, (int, float))
-        and capacity.min_acu > capacity.max_acu
-    ):
-        p.add(
-            "serverless_v2",
-            capacity,
-            f"min_acu ({capacity.min_acu}) is above max_acu ({capacity.max_acu})",
-            "make min_acu <= max_acu",
-        )

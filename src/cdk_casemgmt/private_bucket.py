@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_casemgmt._defaults import BUCKET
 from cdk_casemgmt._log_bucket import access_log_bucket as _access_log_bucket
 from cdk_casemgmt._replication import (
     BucketReplication,
@@ -72,11 +73,11 @@ class PrivateBucket(Construct):
         access_log_prefix: str | None = None,
         access_log_retention: Duration | None = None,
         cors_origins: Sequence[str] = (),
-        cors_methods: Sequence[s3.HttpMethods] = (s3.HttpMethods.PUT, s3.HttpMethods.GET),
-        cors_allowed_headers: Sequence[str] = ("content-type",),
-        noncurrent_version_expiration: Duration | None = None,
+        cors_methods: Sequence[s3.HttpMethods] = BUCKET.cors_methods,
+        cors_allowed_headers: Sequence[str] = BUCKET.cors_allowed_headers,
+        noncurrent_version_expiration: Duration = BUCKET.noncurrent_version_expiration,
         replication_destination: s3.IBucket | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = BUCKET.removal_policy,
     ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
@@ -104,7 +105,7 @@ class PrivateBucket(Construct):
         self.log_bucket: s3.IBucket = access_log_bucket or _access_log_bucket(
             self,
             "LogBucket",
-            retention=access_log_retention or Duration.days(365),
+            retention=access_log_retention or BUCKET.access_log_retention,
             removal_policy=removal_policy,
             own_bucket_hint="pass access_log_bucket= to use a log bucket of your own",
         )
@@ -130,7 +131,7 @@ class PrivateBucket(Construct):
                     allowed_methods=list(cors_methods),
                     allowed_origins=list(cors_origins),
                     allowed_headers=list(cors_allowed_headers),
-                    max_age=3000,
+                    max_age=BUCKET.cors_max_age_seconds,
                 )
             ]
             if cors_origins
@@ -151,7 +152,7 @@ class PrivateBucket(Construct):
             cors=cors,
             lifecycle_rules=[
                 s3.LifecycleRule(
-                    noncurrent_version_expiration=noncurrent_version_expiration or Duration.days(90),
+                    noncurrent_version_expiration=noncurrent_version_expiration,
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
@@ -264,7 +265,7 @@ def _validate(
     access_log_retention: Duration | None,
     cors_origins: Sequence[str],
     cors_methods: Sequence[s3.HttpMethods],
-    noncurrent_version_expiration: Duration | None,
+    noncurrent_version_expiration: Duration,
     replication_destination: s3.IBucket | None,
 ) -> None:
     for i, origin in enumerate(cors_origins):

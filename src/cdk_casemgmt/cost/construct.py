@@ -1,6 +1,7 @@
 """The CostEstimate construct: prices its stack (or every stack of its app) at synth time, offline.
 
-Two mechanisms, both measured (research/feasibility-notes.md §1):
+Two mechanisms, because no single one both sees the final template and can put a value into it
+(measured on aws-cdk-lib 2.275; docs/design.md#cost-estimate-two-mechanisms):
 
 - The report (``cost-estimate.json`` / ``.md`` in the cloud assembly, and the table printed at synth)
   is computed from the FINAL templates by a policy-validation plugin, which runs after the assembly
@@ -13,6 +14,7 @@ Two mechanisms, both measured (research/feasibility-notes.md §1):
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -41,9 +43,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IConstruct
 
+from cdk_casemgmt.cost.engine import Accumulator
 from cdk_casemgmt.cost.model import Estimate
-from cdk_casemgmt.cost.pricer import _Acc, _add_stack, _estimate, _loader_for, ceil_cents
 from cdk_casemgmt.cost.prices import available_regions, load_prices
+from cdk_casemgmt.cost.templates import nested_loader
 from cdk_casemgmt.cost.usage import PROFILES, UsageProfile
 from cdk_casemgmt.errors import Problems
 
@@ -193,9 +196,9 @@ class CostEstimate(Construct):
             stack = self.stack
             template = _l1_template(stack, exclude=self.node.path)
             book = load_prices(self.region or stack.region)
-            acc = _Acc()
-            _add_stack(acc, stack.stack_name, template, book, self.usage, None)
-            self._l1_cache = _estimate(acc, self.usage)
+            acc = Accumulator(self.usage)
+            acc.add_stack(stack.stack_name, template, book)
+            self._l1_cache = acc.estimate()
         return self._l1_cache
 
     def _add_budget(
@@ -249,7 +252,12 @@ class CostEstimate(Construct):
     def budget_limit_usd(self) -> float:
         """The budget limit: the estimate plus the margin, rounded up to the cent (at least $0.01)."""
         total = self.estimate_from_construct_properties().total_monthly_usd
-        return max(ceil_cents(total * (1 + self.budget_margin_percent / 100)), 0.01)
+        return max(_ceil_cents(total * (1 + self.budget_margin_percent / 100)), 0.01)
+
+
+def _ceil_cents(usd: float) -> float:
+    """Round up to the cent, so that a budget limit is never below the estimate it comes from."""
+    return math.ceil(usd * 100 - 1e-9) / 100
 
 
 @jsii.implements(IStableNumberProducer)
@@ -357,7 +365,7 @@ class _CostPlugin:
         violations: list[PolicyViolation] = []
         estimates: list[Estimate] = []
         for entry in self._report.entries:
-            acc = _Acc()
+            acc = Accumulator(entry.usage)
             scope_path = entry.priced_scope.node.path
             for st in context.stack_templates:
                 path = st.stack_construct_path
@@ -384,17 +392,15 @@ class _CostPlugin:
                     )
                     continue
                 template = json.loads(Path(st.template_path).read_text("utf-8"))
-                _add_stack(
-                    acc,
+                acc.add_stack(
                     path or "Stack",
                     template,
                     load_prices(region),
-                    entry.usage,
-                    _loader_for(Path(st.template_path).parent),
+                    nested_loader(Path(st.template_path).parent),
                 )
             if not acc.stacks:
                 continue
-            estimate = _estimate(acc, entry.usage)
+            estimate = acc.estimate()
             if entry._l1_cache is not None:
                 lazy_total = round(entry._l1_cache.total_monthly_usd, 2)
                 final_total = round(estimate.total_monthly_usd, 2)

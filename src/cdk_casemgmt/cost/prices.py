@@ -17,7 +17,7 @@ from typing import Any
 from cdk_casemgmt.errors import Problems
 
 CONFIDENCE_ORDER: tuple[str, ...] = ("unverified", "low", "medium-low", "medium", "medium-high", "high")
-"""Confidence levels from weakest to strongest (as in the research notes)."""
+"""Confidence levels from weakest to strongest (the scale of tests/data/aws-prices.md, the price survey)."""
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,9 @@ class UsageProfile:
 
 
 PROFILES: dict[str, UsageProfile] = {
-    # Fixed costs only, autoscaled services at their minimum (the comparison basis, DECISIONS §6).
+    # Fixed costs only, autoscaled services at their minimum: the basis on which two architectures are
+    # compared, since usage is a guess and the minimum is what runs on a quiet day
+    # (docs/design.md#cost-comparison-basis).
     "fixed": UsageProfile(name="fixed", task_count="min"),
     "low": UsageProfile(
         name="low",

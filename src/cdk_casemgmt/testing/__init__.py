@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cdk_casemgmt.compliance import Finding, compliance_findings
-    from cdk_casemgmt.cost.assertions import assert_monthly_cost_below, cost_estimate_of
+    from cdk_casemgmt.testing._cost import assert_monthly_cost_below, cost_estimate_of
     from cdk_casemgmt.testing._helpers import (
         STATEFUL_RESOURCE_TYPES,
         TEST_ACCOUNT,
@@ -61,8 +61,8 @@ __all__ = [
 _ELSEWHERE = {
     "Finding": "cdk_casemgmt.compliance",
     "compliance_findings": "cdk_casemgmt.compliance",
-    "assert_monthly_cost_below": "cdk_casemgmt.cost.assertions",
-    "cost_estimate_of": "cdk_casemgmt.cost.assertions",
+    "assert_monthly_cost_below": "cdk_casemgmt.testing._cost",
+    "cost_estimate_of": "cdk_casemgmt.testing._cost",
 }
 
 

@@ -1,4 +1,8 @@
-"""Cost assertions for users' tests (re-exported from ``cdk_casemgmt.testing``)."""
+"""Cost assertions for users' tests (imported from ``cdk_casemgmt.testing``).
+
+They live with the testing helpers, not in ``cdk_casemgmt.cost``: the core package must not depend on
+the ``testing`` extra, and the assertions price the synthesized template that ``template_of`` renders.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from aws_cdk import Stack, Token
 from cdk_casemgmt.cost.model import Estimate
 from cdk_casemgmt.cost.pricer import DEFAULT_REGION, estimate_template
 from cdk_casemgmt.cost.usage import UsageProfile
+from cdk_casemgmt.testing._helpers import template_of
 
 
 def cost_estimate_of(
@@ -20,8 +25,6 @@ def cost_estimate_of(
         :default: "typical"
     :param region: :default: - the stack's region (us-east-1 for an environment-agnostic stack)
     """
-    from cdk_casemgmt.testing import template_of
-
     template: dict[str, Any] = template_of(stack)
     chosen = region or (stack.region if not Token.is_unresolved(stack.region) else DEFAULT_REGION)
     return estimate_template(template, region=chosen, usage=usage, stack=stack.node.path)

@@ -1,0 +1,95 @@
+"""What a deploy-readiness rule is, and how cdk-nag is handed one.
+
+A rule checks one resource with the whole template in view (:class:`TemplateView`), and cites the AWS
+documentation that says why the checked configuration fails once deployed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jsii
+from aws_cdk import CfnResource
+from cdk_nag import IApplyRule, NagMessageLevel, NagRuleCompliance
+
+from cdk_casemgmt.deploy_readiness._template import Resource, TemplateView
+
+Check = Callable[[Resource, TemplateView], NagRuleCompliance]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One deploy-readiness rule."""
+
+    id: str
+    """The rule's suffix: reported as ``DeployReadiness-<id>``."""
+    resource_types: frozenset[str]
+    """The CloudFormation types the rule checks (others are not applicable)."""
+    level: NagMessageLevel
+    info: str
+    """What was found, in one sentence."""
+    explanation: str
+    """Why AWS rejects it or why it fails silently, and how to fix it."""
+    documentation: str
+    """The AWS documentation the rule rests on."""
+    check: Check
+
+
+def rule(
+    id: str,
+    *,
+    types: tuple[str, ...],
+    info: str,
+    explanation: str,
+    documentation: str,
+    level: NagMessageLevel = NagMessageLevel.ERROR,
+) -> Callable[[Check], Rule]:
+    """Declare a check function as a rule."""
+
+    def declare(check: Check) -> Rule:
+        return Rule(
+            id, frozenset(types), level, info, f"{explanation} See {documentation}", documentation, check
+        )
+
+    return declare
+
+
+@jsii.implements(IApplyRule)
+class ApplyRule:
+    """One rule on one resource, in the shape cdk-nag's ``applyRule`` takes.
+
+    The values are properties (not instance attributes): jsii only passes what a class declares.
+    ``rule_suffix_override`` is always set, because cdk-nag would otherwise name the rule after the
+    callback's JavaScript function name, which a Python callback does not have.
+    """
+
+    def __init__(self, rule: Rule, node: CfnResource, resource: Resource, view: TemplateView) -> None:
+        self._rule = rule
+        self._node = node
+        self._resource = resource
+        self._view = view
+
+    @property
+    def node(self) -> CfnResource:
+        return self._node
+
+    @property
+    def rule_suffix_override(self) -> str:
+        return self._rule.id
+
+    @property
+    def info(self) -> str:
+        return self._rule.info
+
+    @property
+    def explanation(self) -> str:
+        return self._rule.explanation
+
+    @property
+    def level(self) -> NagMessageLevel:
+        return self._rule.level
+
+    def rule(self, node: CfnResource) -> NagRuleCompliance:
+        del node  # the same resource as self._node, already read into self._resource
+        return self._rule.check(self._resource, self._view)
