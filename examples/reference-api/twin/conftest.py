@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,11 @@ if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver's lock file (as in the API
     _runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ["XDG_RUNTIME_DIR"] = str(_runtime)
 
+import httpx  # noqa: E402
 from deployment import Deployment, deployed  # noqa: E402  # after the path and runtime set-up
+from drive import bounded  # noqa: E402
 from summary import closing_summary  # noqa: E402
-from task import can_sandbox  # noqa: E402
+from task import FRESH_TASK_CLOCK_S, can_sandbox  # noqa: E402
 
 _session: dict[str, Any] = {}
 
@@ -48,6 +51,39 @@ def twin() -> Iterator[Deployment]:
     with deployed(keep=bool(os.environ.get("TWIN_KEEP"))) as deployment:
         _session["deployment"] = deployment
         yield deployment
+
+
+@pytest.fixture(scope="session")
+def accepting(twin: Deployment) -> Deployment:
+    """The task once it accepts Cognito tokens (bounded: a fresh task refuses them for its first minute)."""
+    (app,) = twin.tasks
+    token = twin.access_token("agent")
+
+    def accepted() -> bool:
+        response = httpx.get(f"{app.url}/api/me", headers={"Authorization": f"Bearer {token}"})
+        return response.status_code == 200
+
+    bounded(accepted, 90, "the task accepts a Cognito access token", every_s=1)
+    refused_s = time.monotonic() - app.started_at
+    twin.exercised.append(
+        f"a task whose clock started at {FRESH_TASK_CLOCK_S} s refused Cognito tokens for {refused_s:.0f} s "
+        "after it started (the JWKS start-up defect)"
+    )
+    return twin
+
+
+def e2e_support() -> Any:
+    """The browser tests' own conftest (Chromium's path and flags, the CSP and console watch), as a module."""
+    import importlib.util
+
+    name = "refapi_e2e_support"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE.parent / "e2e" / "conftest.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -154,7 +154,7 @@ class Deployment:
             raise TwinError(
                 f"the migrate container exited {code} (ECS would not start the app):\n{process.output()}"
             )
-        self.exercised.append(f"migrate container: {' '.join(self.command(container))} exited 0")
+        self.exercised.append(f"{process.name}: {' '.join(argv)} exited 0")
         return process
 
     def start_task(self, n: int) -> ContainerProcess:
@@ -170,14 +170,21 @@ class Deployment:
             f"app (task {n})", container, self.command(container), env, FRESH_TASK_CLOCK_S, network
         )
         self.tasks.append(process)
-        process.network = network  # type: ignore[attr-defined]
-        process.started_at = time.monotonic()  # type: ignore[attr-defined]
-        self.health_wait_s = self.wait_healthy(process)
+        process.healthy_after_s = self.wait_healthy(process)
         network.publish(task_address(n), container.port)
-        process.url = f"http://{task_address(n)}:{port}"  # type: ignore[attr-defined]
+        process.url = f"http://{task_address(n)}:{port}"
         assert self.edge.site is not None
         self.edge.site.api_origins.append((task_address(n), container.port))
         return process
+
+    def stop_task(self, process: ContainerProcess) -> int:
+        """ECS's stop: SIGTERM, SIGKILL after the stop timeout; the target leaves the load balancer first."""
+        assert self.edge.site is not None
+        origin = tuple(process.url.removeprefix("http://").rsplit(":", 1))
+        self.edge.site.api_origins = [o for o in self.edge.site.api_origins if (o[0], str(o[1])) != origin]
+        code = process.stop(timeout=self.task.app.stop_timeout_s)
+        self.tasks.remove(process)
+        return code
 
     def healthcheck(self, process: ContainerProcess) -> tuple[int, str]:
         """The image's HEALTHCHECK command, run in a container sandbox with the task's environment."""
@@ -185,8 +192,9 @@ class Deployment:
 
         from task import sandboxed
 
-        network = process.network  # type: ignore[attr-defined]
-        argv = sandboxed(self.task.app, self.task.dockerfile.healthcheck or [], FRESH_TASK_CLOCK_S, network)
+        argv = sandboxed(
+            self.task.app, self.task.dockerfile.healthcheck or [], FRESH_TASK_CLOCK_S, process.network
+        )
         done = subprocess.run(argv, env=process.env, capture_output=True, text=True, timeout=30)
         return done.returncode, done.stdout + done.stderr
 

@@ -270,7 +270,7 @@ def _authorize_problem(client: dict[str, Any], query: dict[str, str]) -> str | N
 
 def _sign_in_page(query: dict[str, str]) -> str:
     request = base64.urlsafe_b64encode(json.dumps(query).encode()).decode()
-    return f"""<!doctype html><title>Sign in (twin)</title>
+    return f"""<!doctype html><title>Sign in (twin)</title><link rel="icon" href="data:,">
 <form method="post" action="/login">
 <input type="hidden" name="request" value="{html.escape(request)}">
 <label>E-mail <input id="username" name="username" autocomplete="username"></label>

@@ -480,6 +480,7 @@ class StandIns:
         self.resolver.provide(logical_id, "DomainName", f"{name}.s3.amazonaws.com")
         self.resolver.provide(logical_id, "RegionalDomainName", f"{name}.s3.{self.region}.amazonaws.com")
         self.documents_bucket = name
+        self.documents_bucket_id = logical_id
         self._note(logical_id)
 
     # --- what the stand-ins recorded ---------------------------------------------------------------

@@ -112,7 +112,11 @@ class ContainerProcess:
     argv: list[str]
     env: dict[str, str]
     proc: subprocess.Popen[str]
+    network: TaskNetwork
     lines: list[str] = field(default_factory=list)
+    started_at: float = field(default_factory=time.monotonic)
+    url: str = ""  # where the task's port is published (the app container only)
+    healthy_after_s: float = 0.0
 
     def __post_init__(self) -> None:
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -217,7 +221,7 @@ def start(
     proc = subprocess.Popen(
         full, env=env, cwd="/", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    return ContainerProcess(name, argv, env, proc)
+    return ContainerProcess(name, argv, env, proc, network)
 
 
 def can_sandbox() -> str | None:
