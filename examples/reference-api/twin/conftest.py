@@ -38,6 +38,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     problem = can_sandbox()
     if problem:
         raise pytest.UsageError(f"make twin cannot run here: {problem}")
+    chromium = e2e_support().CHROMIUM
+    if not (os.path.isfile(chromium) and os.access(chromium, os.X_OK)):
+        raise pytest.UsageError(e2e_support().INSTRUCTION.replace("make e2e", "make twin"))
     try:
         import joserfc  # noqa: F401  # moto's Cognito signs its tokens with it
     except ImportError:

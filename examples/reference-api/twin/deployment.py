@@ -164,7 +164,7 @@ class Deployment:
         container = self.task.app
         env = self.environment(container)
         port = env.get("API_PORT")
-        if port != str(container.port):
+        if container.port is None or port != str(container.port):
             raise TwinError(f"the app listens on API_PORT={port}, the task maps port {container.port}")
         process = start(
             f"app (task {n})", container, self.command(container), env, FRESH_TASK_CLOCK_S, network

@@ -220,7 +220,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _token(self, ui: HostedUi) -> None:
         form = {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
         pending = ui.codes.pop(form.get("code", ""), None)
-        error = None
+        error = ""
         if form.get("grant_type") != "authorization_code" or pending is None:
             error = "invalid_grant"
         else:
@@ -238,7 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
             ):
                 error = "invalid_grant"
         headers = {**self._cors(), "Content-Type": "application/json"}
-        if error:
+        if error or pending is None:
             self._send(400, json.dumps({"error": error}).encode(), headers)
             return
         tokens = pending["tokens"]

@@ -62,7 +62,8 @@ class Resolver:
                     if name in variables:
                         return str(variables[name])
                     if "." in name:
-                        return str(self._lookup(*name.split(".", 1), where))
+                        logical_id, attribute = name.split(".", 1)
+                        return str(self._lookup(logical_id, attribute, where))
                     return str(self._lookup(name, REF, where))
 
                 return re.sub(r"\$\{([^}!]+)\}", substitute, text)

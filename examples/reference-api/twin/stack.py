@@ -215,14 +215,14 @@ class Stack:
         text = json.dumps(image)
         for asset_hash, asset in self.assets.get("dockerImages", {}).items():
             if asset_hash in text:
-                return self.assembly_dir / asset["source"]["directory"]
+                return self.assembly_dir / str(asset["source"]["directory"])
         raise TwinError(f"the image {text} is none of the assembly's Docker assets: the twin cannot run it")
 
     def file_asset_dir(self, object_key: str) -> Path:
         """The directory of a file asset, named by its S3 object key (``<hash>.zip``)."""
         for asset_hash, asset in self.assets.get("files", {}).items():
             if object_key.startswith(asset_hash):
-                path = self.assembly_dir / asset["source"]["path"]
+                path = self.assembly_dir / str(asset["source"]["path"])
                 if path.is_dir():
                     return path
                 raise TwinError(f"file asset {asset_hash} is not a directory: {path}")

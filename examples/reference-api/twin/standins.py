@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +88,7 @@ class Database:
     def start(self) -> None:
         import pwd
 
-        from pgserver._commands import initdb, pg_ctl
+        from pgserver._commands import initdb, pg_ctl  # type: ignore[attr-defined]  # made at import
         from pgserver.utils import ensure_prefix_permissions, ensure_user_exists
 
         self.system_user = None
@@ -150,7 +149,7 @@ class Database:
         )
 
     def stop(self) -> None:
-        from pgserver._commands import pg_ctl
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
         with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.system_user, timeout=30)
@@ -499,7 +498,3 @@ class StandIns:
             }
             for m in backend.sent_messages
         ]
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

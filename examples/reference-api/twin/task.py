@@ -53,9 +53,8 @@ def variables_the_app_reads(source: Path) -> set[str]:
             names.add(f"{prefix}{name}".upper())
     for path in (source / "reference_api").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
-            if is_text and re.fullmatch(r"API_[A-Z0-9_]+", node.value):
-                names.add(node.value)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names.update(re.findall(r"^API_[A-Z0-9_]+$", node.value))
     return names
 
 
