@@ -34,6 +34,12 @@ class Resolver:
             raise TwinError(f"no resource {logical_id} in {self.stack.name}")
         self._values[(logical_id, attribute)] = value
 
+    def on(self, stack: Stack) -> Resolver:
+        """The same stand-ins' answers for an altered copy of the stack (for what-if checks)."""
+        other = Resolver(stack)
+        other._values = {key: value for key, value in self._values.items() if key[0] in stack.resources}
+        return other
+
     def provided(self, logical_id: str, attribute: str = REF) -> bool:
         return (logical_id, attribute) in self._values
 
