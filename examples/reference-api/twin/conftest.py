@@ -49,6 +49,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         ) from None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Checks that need no token first, while the fresh task's first minute passes; the stop last."""
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        needs_token = "accepting" in getattr(item, "fixturenames", ())
+        stops = item.name.startswith("test_sigterm")
+        return (stops, needs_token)
+
+    items.sort(key=order)  # stable: file order within each group
+
+
 @pytest.fixture(scope="session")
 def twin() -> Iterator[Deployment]:
     with deployed(keep=bool(os.environ.get("TWIN_KEEP"))) as deployment:

@@ -94,7 +94,7 @@ def test_users_of_each_group_sign_in_and_the_api_knows_their_role(accepting: Dep
     )
 
 
-def test_a_token_from_another_client_or_pool_is_refused(accepting: Deployment) -> None:
+def test_a_token_issued_to_another_app_client_is_refused(accepting: Deployment) -> None:
     twin = accepting
     idp = twin.standins.client("cognito-idp")
     other = idp.create_user_pool_client(
