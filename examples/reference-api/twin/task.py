@@ -162,7 +162,8 @@ class ContainerProcess:
 def sandboxed(container: Container, argv: list[str], clock_s: float, network: TaskNetwork) -> list[str]:
     """``argv`` in the container's sandbox: the task's network, mounts, clock and user as the task says."""
     offset = int(clock_s - time.monotonic())
-    script = ["set -e", *_interpreter_visible()]
+    # The interpreter, and the environment standing in for the image's /opt/venv.
+    script = ["set -e", *_reachable([Path(sys.base_prefix), Path(sys.prefix)])]
     if container.read_only_root:
         script.append("mount -o remount,bind,ro /")
     for path in container.writable_paths:
@@ -188,24 +189,28 @@ def sandboxed(container: Container, argv: list[str], clock_s: float, network: Ta
     ]
 
 
-def _interpreter_visible() -> list[str]:
-    """Shell lines that let the container's user reach this interpreter, when it lives under a directory
-    only root may enter (pyenv under /root): that directory becomes an empty tmpfs holding the
-    interpreter's installation alone, as an image has its Python under /usr/local."""
-    prefix = Path(sys.base_prefix).resolve()
-    blocked = next((p for p in reversed(prefix.parents) if not os.stat(p).st_mode & 0o001), None)
-    if blocked is None:
-        return []
-    stage = "/dev/shm/twin-python-$$"  # one per sandbox: containers and health checks start at once
-    return [
-        f"mkdir -p {stage}",
-        f"mount --bind {shlex.quote(str(prefix))} {stage}",
-        f"mount -t tmpfs -o mode=0755,size=1m tmpfs {shlex.quote(str(blocked))}",
-        f"mkdir -p {shlex.quote(str(prefix))}",
-        f"mount --bind {stage} {shlex.quote(str(prefix))}",
-        f"umount {stage}",
-        f"rmdir {stage}",
-    ]
+def _reachable(paths: list[Path]) -> list[str]:
+    """Shell lines that let the container's user reach ``paths`` when they lie under a directory only root
+    may enter (pyenv's interpreter or a clone under /root): that directory becomes an empty tmpfs that
+    holds those paths alone, as an image has its Python under /usr/local and its venv under /opt."""
+    needed: list[tuple[Path, Path]] = []
+    for path in dict.fromkeys(p.resolve() for p in paths):
+        blocked = next((a for a in reversed(path.parents) if not os.stat(a).st_mode & 0o001), None)
+        if blocked is not None:
+            needed.append((path, blocked))
+    tops: list[Path] = []
+    for blocked in sorted({b for _, b in needed}, key=lambda b: len(b.parts)):
+        if not any(top in blocked.parents for top in tops):
+            tops.append(blocked)
+    lines: list[str] = []
+    stages = [f"/dev/shm/twin-$$-{i}" for i in range(len(needed))]  # one set per sandbox started
+    for stage, (path, _) in zip(stages, needed, strict=True):
+        lines += [f"mkdir -p {stage}", f"mount --bind {shlex.quote(str(path))} {stage}"]
+    lines += [f"mount -t tmpfs -o mode=0755,size=1m tmpfs {shlex.quote(str(top))}" for top in tops]
+    for stage, (path, _) in zip(stages, needed, strict=True):
+        quoted = shlex.quote(str(path))
+        lines += [f"mkdir -p {quoted}", f"mount --bind {stage} {quoted}", f"umount {stage}", f"rmdir {stage}"]
+    return lines
 
 
 def start(
