@@ -29,7 +29,9 @@ class TaskNetwork:
         self.path = path
         path.touch()
         subprocess.run(["/usr/bin/unshare", f"--net={path}", "/bin/true"], check=True)
-        subprocess.run(["/usr/bin/nsenter", f"--net={path}", "ip", "link", "set", "lo", "up"], check=True)
+        subprocess.run(
+            ["/usr/bin/nsenter", f"--net={path}", "/usr/sbin/ip", "link", "set", "lo", "up"], check=True
+        )
         self._listeners: list[socket.socket] = []
         self._closed = False
 
