@@ -117,7 +117,7 @@ def test_cdk_json_pins_the_recommended_feature_flags_and_strict_validation() -> 
 
 
 # Every acknowledgement in the stack: (rule without its granular part, construct path) -> kind.
-# "structural" = no prop can fix it (DECISIONS §1c); "prop" = opted out by the named prop (§1b).
+# "structural" = no prop can fix it; "prop" = opted out by the named prop (docs/design.md#compliance-policy).
 ACKNOWLEDGED = {
     # SecureVpc: public subnets route to the internet gateway (they hold the NAT gateway).
     **{
