@@ -29,6 +29,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from constructs import Construct
+from reference_api.roles import ROLES  # the Cognito groups: the API's roles, highest first
 
 from cdk_casemgmt import (
     CdnFrontend,
@@ -46,8 +47,6 @@ WEB_DIR = API_DIR / "web"
 MIGRATE_COMMAND = ["python", "-m", "reference_api", "migrate"]
 API_PORT = 8000  # the Dockerfile's API_PORT
 API_USER = "10001:10001"  # the Dockerfile's USER
-ROLES = ("admin", "manager", "agent", "client")
-"""Cognito groups; the API reads the highest of them from ``cognito:groups``."""
 DOCUMENT_PREFIX = "cases/"
 """The API stores document ``cases/<case id>/<document id>`` (``documents.py``)."""
 # Kept out of the image's build context and asset hash, beside what .dockerignore already lists.

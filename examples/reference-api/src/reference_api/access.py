@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .auth import Principal
 from .problems import ProblemError, problem_type
+from .roles import Role
 from .schema import case_members, cases
 
 
@@ -29,20 +30,20 @@ def visible(p: Principal, table: Any = cases, *, sub: Any = None) -> ColumnEleme
         return true()
     who = p.sub if sub is None else sub
     member = exists().where(case_members.c.case_id == table.c.id, case_members.c.user_id == who)
-    if p.role == "agent":
+    if p.role == Role.agent:
         return or_(table.c.assignee_id == who, table.c.created_by == who, member)
     return or_(table.c.requester_id == who, member)
 
 
 def audience(p: Principal) -> str:
     """Which shape ``visible`` takes for ``p``: the key of precompiled statements."""
-    return "supervisor" if p.is_supervisor else p.role if p.role == "agent" else "client"
+    return "supervisor" if p.is_supervisor else p.role if p.role == Role.agent else "client"
 
 
 AUDIENCE_EXAMPLE = {
-    "supervisor": Principal(sub="", role="admin"),
-    "agent": Principal(sub="", role="agent"),
-    "client": Principal(sub="", role="client"),
+    "supervisor": Principal(sub="", role=Role.admin.value),
+    "agent": Principal(sub="", role=Role.agent.value),
+    "client": Principal(sub="", role=Role.client.value),
 }
 
 

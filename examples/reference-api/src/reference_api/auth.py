@@ -30,10 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from .problems import ProblemError, problem_type
+from .roles import ROLES, STAFF, SUPERVISORS
 from .settings import Settings
-
-ROLE_ORDER = ("admin", "manager", "agent", "client")
-STAFF = frozenset({"admin", "manager", "agent"})
 
 
 @dataclass(frozen=True)
@@ -50,11 +48,11 @@ class Principal:
 
     @property
     def is_supervisor(self) -> bool:
-        return self.role in ("admin", "manager")
+        return self.role in SUPERVISORS
 
 
 def role_from_groups(groups: list[str] | tuple[str, ...]) -> str | None:
-    for role in ROLE_ORDER:
+    for role in ROLES:
         if role in groups:
             return role
     return None
@@ -186,7 +184,7 @@ class TokenVerifier:
             raise unauthorized("cognito:groups must be a list")
         role = role_from_groups(groups)
         if role is None:
-            raise ProblemError(403, "no role: the user belongs to none of admin, manager, agent, client")
+            raise ProblemError(403, f"no role: the user belongs to none of {', '.join(ROLES)}")
         principal = Principal(
             sub=str(claims["sub"]),
             role=role,

@@ -58,6 +58,7 @@ from .models import (
 )
 from .notify import enqueue
 from .problems import ProblemError, problem_type, responses
+from .roles import STAFF, Role
 from .schema import case_history, case_members, cases, comments, users
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -108,7 +109,7 @@ async def _check_assignee(conn: AsyncConnection, user_id: str | None) -> None:
     if user_id is None:
         return
     role = (await conn.execute(select(users.c.role).where(users.c.id == user_id))).scalar()
-    if role not in ("admin", "manager", "agent"):
+    if role not in STAFF:
         raise ProblemError(
             422,
             f"assignee {user_id!r} is not a known staff member",
@@ -264,7 +265,7 @@ def _get_statement(who: str) -> ReadStatement:
 )
 async def create_case(body: CaseCreate, db: DbDep, p: PrincipalDep, idem: IdempotencyDep) -> Response:
     values = body.model_dump()
-    if p.role == "client":
+    if p.role == Role.client:
         if body.assignee_id is not None or body.team is not None:
             raise forbidden("clients may not assign cases")
         if body.requester_id not in (None, p.sub):

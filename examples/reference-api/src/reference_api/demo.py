@@ -14,16 +14,17 @@ from .auth import DevIssuer
 from .db import Database
 from .dev_web import web_dir
 from .migrate import migrate
+from .roles import Role
 from .schema import case_history, case_members, cases, comments, users
 from .settings import Settings, get_settings
 
 DEMO_USERS = [
-    ("admin-ada", "admin"),
-    ("manager-max", "manager"),
-    ("agent-alice", "agent"),
-    ("agent-arno", "agent"),
-    ("client-carla", "client"),
-    ("client-cole", "client"),
+    ("admin-ada", Role.admin.value),
+    ("manager-max", Role.manager.value),
+    ("agent-alice", Role.agent.value),
+    ("agent-arno", Role.agent.value),
+    ("client-carla", Role.client.value),
+    ("client-cole", Role.client.value),
 ]
 
 DEMO_CASES = [

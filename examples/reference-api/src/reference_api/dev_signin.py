@@ -41,7 +41,8 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .auth import ROLE_ORDER, DevIssuer
+from .auth import DevIssuer
+from .roles import ROLES
 from .settings import Settings
 
 PREFIX = "/dev-issuer"
@@ -197,7 +198,7 @@ def build_router(settings: Settings, issuer: DevIssuer, codes: AuthorizationCode
             for name in carried
             if name in params
         )
-        roles = "".join(f'<option value="{r}">{r}</option>' for r in ROLE_ORDER)
+        roles = "".join(f'<option value="{r}">{r}</option>' for r in ROLES)
         demo = "\n".join(
             f'<li><button type="submit" name="demo_user" value="{html.escape(sub)}" formnovalidate>'
             f"{html.escape(sub)}</button> ({role})</li>"
@@ -236,7 +237,7 @@ def build_router(settings: Settings, issuer: DevIssuer, codes: AuthorizationCode
             role = demo_roles.get(sub, "")
         else:
             sub, role = params.get("username", "").strip(), params.get("role", "")
-        if not _USER_ID.match(sub) or role not in ROLE_ORDER:
+        if not _USER_ID.match(sub) or role not in ROLES:
             message = "Enter a user id (letters, digits, . _ @ + -; at most 64) and choose a role."
             return sign_in_form(params, message=message, status=400)
         code = codes.issue(

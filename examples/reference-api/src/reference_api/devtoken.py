@@ -8,14 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .auth import ROLE_ORDER, DevIssuer
+from .auth import DevIssuer
+from .roles import ROLES
 from .settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reference_api.devtoken", description=__doc__)
     parser.add_argument("--sub", required=True, help="user id (the token's sub)")
-    parser.add_argument("--role", required=True, choices=ROLE_ORDER)
+    parser.add_argument("--role", required=True, choices=ROLES)
     parser.add_argument("--email", default=None, help="e-mail claim (default SUB@example.com)")
     parser.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     args = parser.parse_args(argv)
