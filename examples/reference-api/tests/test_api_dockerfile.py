@@ -197,7 +197,7 @@ def test_devtoken_is_refused_outside_development(tmp_path: Path) -> None:
         "DATABASE_URL": "postgresql://app@db.internal/app",
     }
     r = subprocess.run(
-        [sys.executable, "-m", "reference_api.devtoken", "--sub", "alice", "--role", "agent"],
+        [sys.executable, "-m", "reference_api", "devtoken", "--sub", "alice", "--role", "agent"],
         env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert r.returncode == 2

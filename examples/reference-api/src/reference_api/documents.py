@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
@@ -20,7 +20,7 @@ from .jsonutil import dumps
 from .models import Document, DocumentCreate, DocumentUpload, DownloadLink
 from .problems import ProblemError, problem_type, responses
 from .schema import cases, documents
-from .storage import LocalStorage, Storage
+from .storage import Storage
 
 router = APIRouter(prefix="/api", tags=["documents"])
 JSON = "application/json"
@@ -190,38 +190,3 @@ async def download(document_id: DocId, request: Request, db: DbDep, p: Principal
         raise ProblemError(409, "the upload is not confirmed yet", type_=problem_type("document-pending"))
     url = await _storage(request).download_url(row["storage_key"], row["filename"], DOWNLOAD_EXPIRES_S)
     return Response(dumps({"url": url, "expires_in_s": DOWNLOAD_EXPIRES_S}), media_type=JSON)
-
-
-# --- development storage endpoints (local backend only; not in the OpenAPI) ------------------------
-
-dev_router = APIRouter(include_in_schema=False)
-
-
-def _local(request: Request, action: str, key: str, expires: int, sig: str) -> LocalStorage:
-    storage = request.app.state.storage
-    if not isinstance(storage, LocalStorage) or not storage.verify(action, key, expires, sig):
-        raise ProblemError(403, "invalid or expired storage link", type_=problem_type("forbidden"))
-    return storage
-
-
-@dev_router.put("/api/dev/storage/{key:path}")
-async def dev_put(
-    key: str, request: Request, action: Annotated[str, Query()], expires: int, sig: str
-) -> Response:
-    storage = _local(request, action if action == "put" else "", key, expires, sig)
-    body = await request.body()
-    storage.write(key, body, request.headers.get("content-type"))
-    return Response(status_code=200)
-
-
-@dev_router.get("/api/dev/storage/{key:path}")
-async def dev_get(
-    key: str, request: Request, action: Annotated[str, Query()], expires: int, sig: str
-) -> Response:
-    storage = _local(request, action if action == "get" else "", key, expires, sig)
-    stored = await storage.stat(key)
-    if stored is None:
-        raise ProblemError(404, "no such object")
-    return Response(
-        storage.path(key).read_bytes(), media_type=stored.content_type or "application/octet-stream"
-    )

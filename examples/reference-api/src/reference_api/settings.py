@@ -51,8 +51,8 @@ class Settings(BaseSettings):
     dev_issuer: str = "http://127.0.0.1:8000/dev-issuer"
     dev_client_id: str = "reference-api-dev"
     dev_key_path: str = ".reference-api/dev-signing-key.pem"
-    # The web front end served at / in development (dev_web.py): None = the example's web/ folder,
-    # "" = not served. Never served in production.
+    # The web front end served at / outside production (reference_api.dev.web): None = the example's
+    # web/ folder, "" = not served.
     web_dir: str | None = None
 
     # Documents and e-mail (backends chosen per environment).
@@ -75,7 +75,12 @@ class Settings(BaseSettings):
     cursor_secret: SecretStr = SecretStr("dev-only-cursor-secret-change-me")
 
     @property
-    def is_development(self) -> bool:
+    def allows_dev_tools(self) -> bool:
+        """True in ``development`` and ``test``, never in ``production``.
+
+        What it allows is :mod:`reference_api.dev` (the development issuer and sign-in, the web front
+        end served by the API, the local storage endpoints, demo data and tokens) and the Swagger UI page.
+        """
         return self.environment != "production"
 
     @model_validator(mode="after")
