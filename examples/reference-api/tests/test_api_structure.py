@@ -1,4 +1,4 @@
-"""The package's shape: no import cycle, and no development code in production."""
+"""The package's shape: no import cycle, no oversized module, and no development code in production."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 import reference_api
 
 PACKAGE = Path(reference_api.__file__).resolve().parent
+MAX_LINES = 450
 
 
 def _modules() -> dict[str, Path]:
@@ -93,6 +94,11 @@ def _graph() -> dict[str, set[str]]:
 def test_no_import_cycle() -> None:
     cycle = _cycle(_graph())
     assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_no_module_is_over_the_line_limit() -> None:
+    sizes = {name: len(path.read_text().splitlines()) for name, path in _modules().items()}
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
 
 
 LOADED = """

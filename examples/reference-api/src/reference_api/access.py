@@ -19,6 +19,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .auth import Principal
+from .db import first_row
 from .problems import ProblemError, problem_type
 from .roles import Role
 from .schema import case_members, cases
@@ -66,7 +67,7 @@ async def load_case(
     stmt = select(*[c for c in cases.c if c.name != "search"]).where(cases.c.id == case_id, visible(p))
     if for_update:
         stmt = stmt.with_for_update(of=cases)
-    row = (await conn.execute(stmt)).mappings().first()
+    row = await first_row(conn, stmt)
     if row is None:
         raise not_found()
     if row["deleted_at"] is not None and not (allow_deleted and p.is_supervisor):

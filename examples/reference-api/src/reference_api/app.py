@@ -16,16 +16,20 @@ from starlette.responses import Response
 from . import __version__, problems
 from .auth import cognito_verifier
 from .cases import router as cases_router
+from .comments import router as comments_router
 from .db import Database
 from .deps import PrincipalDep, Replay, replay_handler
 from .documents import router as documents_router
+from .history import router as history_router
 from .logs import RequestContextMiddleware
+from .members import router as members_router
 from .models import Health, Me
 from .problems import Problem, problem_response
 from .settings import Settings, get_settings
 from .storage import build_storage
 from .time_entries import router as time_router
 from .worker import build_mailer, run_worker
+from .workflow import router as workflow_router
 
 JSON = "application/json"
 
@@ -111,9 +115,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             media_type=JSON,
         )
 
-    app.include_router(cases_router)
-    app.include_router(time_router)
-    app.include_router(documents_router)
+    for router in (
+        cases_router,
+        workflow_router,
+        history_router,
+        comments_router,
+        members_router,
+        time_router,
+        documents_router,
+    ):
+        app.include_router(router)
     if settings.allows_dev_tools:
         from .dev.install import install  # here, not at the top: production never imports reference_api.dev
 

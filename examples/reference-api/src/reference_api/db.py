@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +31,9 @@ import asyncpg
 import orjson
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Executable
 
 from .settings import Settings
 
@@ -287,3 +287,18 @@ class Database:
                 self._read_pool.terminate()
             self._read_pool = None
         await self.engine.dispose()
+
+
+async def one_row(conn: AsyncConnection, stmt: Executable) -> RowMapping:
+    """The single row ``stmt`` returns (an error when it returns none or several)."""
+    return (await conn.execute(stmt)).mappings().one()
+
+
+async def first_row(conn: AsyncConnection, stmt: Executable) -> RowMapping | None:
+    """The first row ``stmt`` returns, or None."""
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def all_rows(conn: AsyncConnection, stmt: Executable) -> Sequence[RowMapping]:
+    """Every row ``stmt`` returns."""
+    return (await conn.execute(stmt)).mappings().all()
