@@ -18,7 +18,7 @@ import asyncio
 import json
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -35,7 +35,6 @@ class Principal:
     role: str
     username: str | None = None
     email: str | None = None
-    groups: tuple[str, ...] = field(default=())
 
     @property
     def is_staff(self) -> bool:
@@ -185,7 +184,6 @@ class TokenVerifier:
             role=role,
             username=claims.get("username"),
             email=claims.get("email"),
-            groups=tuple(str(g) for g in groups),
         )
         return principal, float(claims["exp"]) + LEEWAY_S
 

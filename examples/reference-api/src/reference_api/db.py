@@ -121,20 +121,6 @@ def _read_secret(arn: str, region: str) -> dict[str, Any]:
     return data
 
 
-def sqlalchemy_url(credentials: Credentials) -> str:
-    """A URL for tools that need one (Alembic); the password is included, never log it."""
-    from sqlalchemy.engine import URL
-
-    return URL.create(
-        "postgresql+asyncpg",
-        username=credentials.user,
-        password=credentials.password,
-        host=credentials.host,
-        port=credentials.port,
-        database=credentials.database,
-    ).render_as_string(hide_password=False)
-
-
 class ReadStatement:
     """A Core statement with named ``bindparam``s compiled once to asyncpg's ``$n`` SQL."""
 

@@ -91,10 +91,9 @@ class S3Storage:
 class LocalStorage:
     """Files under a directory; URLs point at the API's own development endpoints, HMAC-signed."""
 
-    def __init__(self, directory: str | Path, secret: bytes, base_url: str = "") -> None:
+    def __init__(self, directory: str | Path, secret: bytes) -> None:
         self.root = Path(directory)
         self.secret = secret
-        self.base_url = base_url
 
     def path(self, key: str) -> Path:
         safe = key.replace("/", "_")
@@ -111,7 +110,7 @@ class LocalStorage:
         expires = int(time.time()) + expires_s
         sig = self.sign(action, key, expires)
         query = f"action={action}&expires={expires}&sig={sig}"
-        return f"{self.base_url}{LOCAL_STORAGE_PATH}/{quote(key, safe='')}?{query}"
+        return f"{LOCAL_STORAGE_PATH}/{quote(key, safe='')}?{query}"
 
     async def upload_target(self, key: str, content_type: str, expires_s: int) -> dict[str, Any]:
         return {
