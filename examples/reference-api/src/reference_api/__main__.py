@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 
 from . import logs
@@ -38,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("target", nargs="?", default="head")
     m.add_argument("--down", action="store_true", help="downgrade to TARGET instead")
     s = sub.add_parser("serve", help="run the API with uvicorn")
-    s.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
-    s.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    s.add_argument("--host", help="default: API_HOST, else 127.0.0.1")
+    s.add_argument("--port", type=int, help="default: API_PORT, else 8000")
     sub.add_parser("demo", help="embedded PostgreSQL + migrate + demo data + serve (make api)")
     t = sub.add_parser("devtoken", help="print a development access token (refused in production)")
     t.add_argument("--sub", required=True, help="user id (the token's sub)")
@@ -66,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         args.host, args.port = "127.0.0.1", 8000
     from .server import serve
 
-    serve(args.host, args.port)
+    host = settings.host if args.host is None else args.host
+    serve(host, settings.port if args.port is None else args.port)
     return 0
 
 
