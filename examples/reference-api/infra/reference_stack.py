@@ -5,7 +5,8 @@ One stack in us-east-1 (CloudFront's region, so CdnFrontend needs no sibling sta
 - ``SecureVpc`` (2 AZs, one NAT gateway, flow logs) holding everything below;
 - ``PostgresDatabase`` (Multi-AZ PostgreSQL, rotated master secret, AWS Backup);
 - ``SecureFargateApi`` running the API image, with the ``migrate`` container before the app, the
-  database coordinates as ``API_DB_*`` plain configuration (DECISIONS §3) and SES scoped to one identity;
+  database coordinates and the secret's ARN as ``API_DB_*`` plain configuration (no password in the
+  task definition: the API reads the rotating secret itself) and SES scoped to one identity;
 - ``PrivateBucket`` for the case documents: the API's presigned uploads and downloads (KMS, SSL only,
   versioned, logged, CORS from the web origin only);
 - a Cognito user pool (groups admin/manager/agent/client, MFA, Plus tier with threat protection) and an

@@ -1,4 +1,5 @@
-"""The Dockerfile (DECISIONS §10): parsed for its promises, and its CMD run locally against the venv."""
+"""The Dockerfile, without a Docker engine: parsed for its promises (non-root USER, exec-form CMD, no
+curl, pinned base), and its CMD run locally against the venv."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
-"""Database access: one async engine, credentials that follow secret rotation, and a transaction helper.
+"""Database access: one async engine, credentials that follow secret rotation, a transaction helper
+and helpers that take a statement's rows as mappings (``one_row``, ``first_row``, ``all_rows``).
 
 Handlers never share a connection: each unit of work runs in ``async with db.transaction() as conn``.
 The pool is sized from settings; every connection carries ``statement_timeout`` and an application
-name. Credentials come from ``DATABASE_URL`` or from a Secrets Manager secret (DECISIONS §3); when
-PostgreSQL rejects the password the secret is read again and the connection retried once, so a
-rotation never needs a redeploy. ``pool_pre_ping`` drops connections that died with a database
-restart, so the service recovers by itself.
+name. Credentials come from ``DATABASE_URL`` or from a Secrets Manager secret, never from a password
+in the environment (it would go stale at the first rotation); when PostgreSQL rejects the password
+the secret is read again and the connection retried once, so a rotation never needs a redeploy.
+``pool_pre_ping`` drops connections that died with a database restart, so the service recovers by
+itself.
 
 Hot reads (get case, list cases) skip SQLAlchemy's execution layer and run on a small asyncpg pool of
 their own (``fetch``): one round trip per read, where a pooled SQLAlchemy connection costs four

@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: database, principal, Idempotency-Key, If-Match."""
+"""Request-scoped dependencies: database, principal, Idempotency-Key, If-Match, and the case id of a path."""
 
 from __future__ import annotations
 
