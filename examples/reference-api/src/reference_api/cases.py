@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import uuid
 from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
@@ -63,6 +65,32 @@ def case_response(
     body = dumps(plain(row))
     hdrs = {"ETag": etag(row["version"]), **(headers or {})}
     return body, Response(body, status_code=status, media_type=JSON, headers=hdrs)
+
+
+async def change_case(conn: AsyncConnection, case_id: uuid.UUID, **values: Any) -> RowMapping:
+    """Write ``values`` to the case with the next version and a new ``updated_at``; the new row.
+
+    Every change goes through here, so every change moves the ETag on.
+    """
+    return await one_row(
+        conn,
+        cases.update()
+        .where(cases.c.id == case_id)
+        .values(**values, version=cases.c.version + 1, updated_at=func.clock_timestamp())
+        .returning(*CASE_COLUMNS),
+    )
+
+
+async def _tell_assignee(conn: AsyncConnection, case: RowMapping, actor: str) -> None:
+    """Queue the e-mail to the case's assignee, unless they assigned it to themselves."""
+    if case["assignee_id"] and case["assignee_id"] != actor:
+        await enqueue(
+            conn,
+            "case.assigned",
+            case["assignee_id"],
+            f"Case assigned: {case['title']}",
+            f"You were assigned case {case['id']}.",
+        )
 
 
 async def _check_assignee(conn: AsyncConnection, user_id: str | None) -> None:
@@ -237,14 +265,7 @@ async def create_case(body: CaseCreate, db: DbDep, p: PrincipalDep, idem: Idempo
         await _check_assignee(conn, body.assignee_id)
         row = await one_row(conn, cases.insert().values(**values).returning(*CASE_COLUMNS))
         await history.record(conn, row["id"], p.sub, "created", None, {k: row[k] for k in values})
-        if row["assignee_id"] and row["assignee_id"] != p.sub:
-            await enqueue(
-                conn,
-                "case.assigned",
-                row["assignee_id"],
-                f"Case assigned: {row['title']}",
-                f"You were assigned case {row['id']}.",
-            )
+        await _tell_assignee(conn, row, p.sub)
         body_bytes, response = case_response(row, 201, {"Location": f"/api/cases/{row['id']}"})
         if idem:
             await idem.complete(
@@ -301,22 +322,10 @@ async def update_case(
             return case_response(row)[1]
         if "assignee_id" in changes:
             await _check_assignee(conn, changes["assignee_id"])
-        new = await one_row(
-            conn,
-            cases.update()
-            .where(cases.c.id == case_id)
-            .values(**changes, version=cases.c.version + 1, updated_at=func.clock_timestamp())
-            .returning(*CASE_COLUMNS),
-        )
+        new = await change_case(conn, case_id, **changes)
         await history.record(conn, case_id, p.sub, "updated", {k: row[k] for k in changes}, changes)
-        if "assignee_id" in changes and new["assignee_id"] and new["assignee_id"] != p.sub:
-            await enqueue(
-                conn,
-                "case.assigned",
-                new["assignee_id"],
-                f"Case assigned: {new['title']}",
-                f"You were assigned case {case_id}.",
-            )
+        if "assignee_id" in changes:
+            await _tell_assignee(conn, new, p.sub)
     return case_response(new)[1]
 
 
@@ -332,11 +341,7 @@ async def delete_case(case_id: CaseId, db: DbDep, p: PrincipalDep, if_match: IfM
         row = await load_case(conn, p, case_id, for_update=True)
         require_supervisor(p)
         check_if_match(if_match, row["version"])
-        await conn.execute(
-            cases.update()
-            .where(cases.c.id == case_id)
-            .values(deleted_at=func.now(), version=cases.c.version + 1, updated_at=func.clock_timestamp())
-        )
+        await change_case(conn, case_id, deleted_at=func.now())
         await history.record(conn, case_id, p.sub, "deleted", None, None)
     return Response(status_code=204)
 
@@ -358,13 +363,7 @@ async def restore_case(
             check_if_match(if_match, row["version"])
         if row["deleted_at"] is None:
             raise ProblemError(409, "the case is not deleted", type_=problem_type("not-deleted"))
-        new = await one_row(
-            conn,
-            cases.update()
-            .where(cases.c.id == case_id)
-            .values(deleted_at=None, version=cases.c.version + 1, updated_at=func.clock_timestamp())
-            .returning(*CASE_COLUMNS),
-        )
+        new = await change_case(conn, case_id, deleted_at=None)
         await history.record(conn, case_id, p.sub, "restored", None, None)
         body_bytes, response = case_response(new)
         if idem:

@@ -7,18 +7,15 @@ to offer only the moves allowed from a case's status.
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import func
 from starlette.responses import Response
 
 from . import history
 from .access import load_case, require_staff
-from .cases import CASE_COLUMNS, case_response
-from .db import one_row
+from .cases import case_response, change_case
 from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
 from .models import Case
 from .notify import enqueue
 from .problems import AUTH, ProblemError, problem_type, responses
-from .schema import cases
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -49,13 +46,7 @@ def _transition_route(action: str, allowed: frozenset[str], target: str, operati
                     type_=problem_type("illegal-transition"),
                     extra={"current_status": row["status"], "allowed_from": sorted(allowed)},
                 )
-            new = await one_row(
-                conn,
-                cases.update()
-                .where(cases.c.id == case_id)
-                .values(status=target, version=cases.c.version + 1, updated_at=func.clock_timestamp())
-                .returning(*CASE_COLUMNS),
-            )
+            new = await change_case(conn, case_id, status=target)
             await history.record(
                 conn, case_id, p.sub, f"status.{action}", {"status": row["status"]}, {"status": target}
             )
