@@ -21,6 +21,7 @@ from .db import Database
 from .deps import PrincipalDep, Replay, replay_handler
 from .documents import router as documents_router
 from .history import router as history_router
+from .jsonutil import JSON
 from .logs import RequestContextMiddleware
 from .members import router as members_router
 from .models import Health, Me
@@ -30,8 +31,6 @@ from .storage import build_storage
 from .time_entries import router as time_router
 from .worker import build_mailer, run_worker
 from .workflow import router as workflow_router
-
-JSON = "application/json"
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:

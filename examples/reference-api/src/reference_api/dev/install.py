@@ -6,6 +6,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.responses import Response
 
+from ..jsonutil import JSON
 from ..settings import Settings
 from . import signin, storage, web
 from .issuer import DevIssuer
@@ -28,7 +29,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 
         async def dev_jwks() -> Response:
             """The development issuer's public keys."""
-            return Response(orjson.dumps(issuer.jwks), media_type="application/json")
+            return Response(orjson.dumps(issuer.jwks), media_type=JSON)
 
         app.add_api_route(
             "/api/dev/jwks.json",
