@@ -17,9 +17,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
+from starlette.responses import Response
 
 from .auth import Principal
-from .db import first_row
+from .db import Database, all_rows, first_row
+from .jsonutil import json_response, plain
 from .problems import ProblemError, problem_type
 from .roles import Role
 from .schema import case_members, cases
@@ -83,3 +86,23 @@ def require_staff(p: Principal) -> None:
 def require_supervisor(p: Principal) -> None:
     if not p.is_supervisor:
         raise forbidden("only managers and admins may do this")
+
+
+async def case_rows(
+    db: Database,
+    p: Principal,
+    case_id: uuid.UUID,
+    stmt: Executable,
+    *,
+    staff_only: bool = False,
+    allow_deleted: bool = False,
+    omit: tuple[str, ...] = (),
+) -> Response:
+    """A list under one case (comments, members, documents ...) as the JSON response: 404 when ``p``
+    cannot see the case, then 403 when the list is for staff only and ``p`` is a client."""
+    async with db.read() as conn:
+        await load_case(conn, p, case_id, allow_deleted=allow_deleted)
+        if staff_only:
+            require_staff(p)
+        rows = await all_rows(conn, stmt)
+    return json_response([plain(r, *omit) for r in rows])

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from . import history
-from .access import forbidden, load_case
-from .db import all_rows, one_row
+from .access import case_rows, forbidden, load_case
+from .db import one_row
 from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
-from .jsonutil import JSON, dumps, json_response, plain
+from .jsonutil import JSON, dumps, plain
 from .models import Comment, CommentCreate
 from .problems import AUTH, responses
 from .schema import comments
@@ -29,10 +29,7 @@ async def list_comments(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response
     stmt = select(comments).where(comments.c.case_id == case_id)
     if not p.is_staff:
         stmt = stmt.where(comments.c.internal.is_(False))
-    async with db.read() as conn:
-        await load_case(conn, p, case_id)
-        rows = await all_rows(conn, stmt.order_by(comments.c.created_at, comments.c.id))
-    return json_response([plain(r) for r in rows])
+    return await case_rows(db, p, case_id, stmt.order_by(comments.c.created_at, comments.c.id))
 
 
 @router.post(

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from .access import load_case, visible
-from .db import all_rows, first_row, one_row
+from .access import case_rows, load_case, visible
+from .db import first_row, one_row
 from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
 from .jsonutil import JSON, dumps, json_response, plain
 from .models import Document, DocumentCreate, DocumentUpload, DownloadLink
@@ -144,11 +144,8 @@ async def confirm(
     summary="Documents of a case, oldest first",
 )
 async def list_documents(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.read() as conn:
-        await load_case(conn, p, case_id)
-        stmt = select(*DOC_COLUMNS).where(documents.c.case_id == case_id).order_by(documents.c.created_at)
-        rows = await all_rows(conn, stmt)
-    return json_response([_plain(r) for r in rows])
+    stmt = select(*DOC_COLUMNS).where(documents.c.case_id == case_id).order_by(documents.c.created_at)
+    return await case_rows(db, p, case_id, stmt)
 
 
 @router.get(

@@ -14,10 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from .access import load_case, require_staff
-from .db import all_rows
+from .access import case_rows
 from .deps import CaseId, DbDep, PrincipalDep
-from .jsonutil import dumps, json_response, plain
+from .jsonutil import dumps
 from .models import HistoryEntry
 from .problems import AUTH, responses
 from .schema import case_history
@@ -53,9 +52,5 @@ async def record(
     summary="Every change to a case, oldest first (staff only)",
 )
 async def list_history(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.read() as conn:
-        await load_case(conn, p, case_id, allow_deleted=True)
-        require_staff(p)
-        stmt = select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id)
-        rows = await all_rows(conn, stmt)
-    return json_response([plain(r) for r in rows])
+    stmt = select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id)
+    return await case_rows(db, p, case_id, stmt, staff_only=True, allow_deleted=True)

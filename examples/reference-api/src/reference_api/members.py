@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert
 from starlette.responses import Response
 
 from . import history
-from .access import load_case, require_staff, require_supervisor
-from .db import all_rows, first_row, one_row
+from .access import case_rows, load_case, require_supervisor
+from .db import first_row, one_row
 from .deps import CaseId, DbDep, PrincipalDep
 from .jsonutil import json_response, plain
 from .models import Member
@@ -31,12 +31,8 @@ MemberId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0
     summary="People given access to a case (staff only)",
 )
 async def list_members(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.read() as conn:
-        await load_case(conn, p, case_id)
-        require_staff(p)
-        stmt = select(case_members).where(case_members.c.case_id == case_id).order_by(case_members.c.user_id)
-        rows = await all_rows(conn, stmt)
-    return json_response([plain(r) for r in rows])
+    stmt = select(case_members).where(case_members.c.case_id == case_id).order_by(case_members.c.user_id)
+    return await case_rows(db, p, case_id, stmt, staff_only=True)
 
 
 @router.put(

@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from .access import forbidden, load_case, require_staff, require_supervisor, visible
+from .access import case_rows, forbidden, load_case, require_staff, require_supervisor, visible
 from .auth import Principal
-from .db import all_rows, first_row, one_row
+from .db import first_row, one_row
 from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
 from .jsonutil import JSON, dumps, json_response, plain
 from .models import (
@@ -123,16 +123,12 @@ async def create_entry(
     summary="Time logged on a case, oldest first (staff)",
 )
 async def list_entries(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.read() as conn:
-        await load_case(conn, p, case_id)
-        require_staff(p)
-        stmt = (
-            select(time_entries)
-            .where(time_entries.c.case_id == case_id)
-            .order_by(time_entries.c.started_at, time_entries.c.id)
-        )
-        rows = await all_rows(conn, stmt)
-    return json_response([plain(r) for r in rows])
+    stmt = (
+        select(time_entries)
+        .where(time_entries.c.case_id == case_id)
+        .order_by(time_entries.c.started_at, time_entries.c.id)
+    )
+    return await case_rows(db, p, case_id, stmt, staff_only=True)
 
 
 @router.get(
