@@ -2,6 +2,7 @@
 #   make synth   synthesize the example apps (compliance packs on) into their cdk.out/
 #   make test    lint + type-check + the whole test suite
 #   make e2e     the web front end in headless Chromium against the real API (needs /usr/bin/chromium)
+#   make twin    the API as the synthesized stack runs it, against stand-ins for AWS (root, Chromium)
 # Every distribution in .venv comes from locks/dev.lock (exact versions, hashes required); `make lock`
 # regenerates it and the image's lock from the pyproject.toml ranges.
 SHELL := /bin/bash
@@ -29,7 +30,7 @@ export NO_MKDOCS_2_WARNING := 1
 UV_COMPILE := $(BIN)/uv pip compile --generate-hashes --python-version 3.11 --universal --quiet \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: help install synth test lint typecheck unit bench docs clean api e2e lock test-latest
+.PHONY: help install synth test lint typecheck unit bench docs clean api e2e twin lock test-latest
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -94,6 +95,13 @@ e2e: ## the web front end in headless Chromium (CHROMIUM, default /usr/bin/chrom
 	  "(or run with CHROMIUM=/path/to/chromium). The browser tests never download a browser." >&2; exit 2; }
 	$(MAKE) --no-print-directory $(STAMP)
 	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -q examples/reference-api/e2e
+
+twin: ## the deployment's twin: the API as the synthesized stack runs it, against stand-ins for AWS
+	@test -x "$(CHROMIUM)" || { printf '%s\n' \
+	  "make twin: no Chromium at $(CHROMIUM). Install Debian's: sudo apt-get install -y chromium" \
+	  "(or run with CHROMIUM=/path/to/chromium). The browser tests never download a browser." >&2; exit 2; }
+	$(MAKE) --no-print-directory $(STAMP)
+	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -q -p no:xdist examples/reference-api/twin
 
 docs: $(STAMP) ## build the mkdocs site into site/
 	$(BIN)/mkdocs build --strict

@@ -72,8 +72,8 @@ def free_port() -> int:
 
 
 async def prepare(url: str, key_path: str, cases: int) -> tuple[list[str], str]:
-    from reference_api.auth import DevIssuer
     from reference_api.db import Database
+    from reference_api.dev.issuer import DevIssuer
     from reference_api.migrate import migrate
     from reference_api.settings import Settings
     from sqlalchemy import text

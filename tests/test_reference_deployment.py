@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack
 
-from cdk_casemgmt import acknowledgements
+from cdk_casemgmt import DeployReadinessChecks, acknowledgements
 from cdk_casemgmt.testing import (
     cfn_lint,
     compliance_findings,
@@ -38,6 +38,7 @@ from tests.helpers import (
     resources_of,
     without_cdk_metadata,
 )
+from tests.test_constructs_deploy_ready import FIXED_RULES
 
 INFRA = ROOT / "examples" / "reference-api" / "infra"
 WEB = ROOT / "examples" / "reference-api" / "web"
@@ -81,6 +82,23 @@ def test_no_validation_findings_at_synth(synthesized: dict[str, Any]) -> None:
     assert [str(f) for f in synth_findings(synthesized["app"])] == []
 
 
+def test_deploy_readiness_finds_nothing_for_the_rules_of_issue_11s_first_six_defects(
+    synthesized: dict[str, Any],
+) -> None:
+    """Nothing acknowledged: the reference deployment passes those rules as built."""
+    report = DeployReadinessChecks().validate_scope(synthesized["app"])
+    for violation in report.violations:
+        assert "threw an error" not in violation.description, violation.rule_name
+    flagged = [
+        (violation.rule_name, resource.construct_path)
+        for violation in report.violations
+        if violation.rule_name.removeprefix("DeployReadiness-") in FIXED_RULES
+        for resource in violation.violating_resources
+    ]
+    assert flagged == []
+    assert not [a for a in acknowledgements(synthesized["stack"]) if a.rule_id.startswith("DeployReadiness")]
+
+
 def test_cfn_lint_is_clean(synthesized: dict[str, Any]) -> None:
     assert cfn_lint(synthesized["stack"], config_file=CFN_LINT_CONFIG) == []
 
@@ -99,7 +117,7 @@ def test_cdk_json_pins_the_recommended_feature_flags_and_strict_validation() -> 
 
 
 # Every acknowledgement in the stack: (rule without its granular part, construct path) -> kind.
-# "structural" = no prop can fix it (DECISIONS §1c); "prop" = opted out by the named prop (§1b).
+# "structural" = no prop can fix it; "prop" = opted out by the named prop (docs/design.md#compliance-policy).
 ACKNOWLEDGED = {
     # SecureVpc: public subnets route to the internet gateway (they hold the NAT gateway).
     **{
@@ -525,8 +543,8 @@ def test_snapshot(synthesized: dict[str, Any], cdk_snapshot: Any) -> None:
 def test_cost_estimate_prices_everything_and_states_the_monthly_figure(synthesized: dict[str, Any]) -> None:
     estimate = cost_estimate_of(synthesized["stack"], usage="fixed")
     assert estimate.unpriced == ()
-    # Multi-AZ db.t4g.medium $98.77, NAT $32.85, 2 ARM64 tasks $28.84, ALB $16.43, two web ACLs $19,
-    # keys, secrets, alarms, dashboard: $212.23 a month before any usage.
+    # Multi-AZ db.t4g.medium $98.77, NAT $32.85, 2 ARM64 tasks $28.84, ALB $16.43, two web ACLs $17,
+    # keys, secrets, alarms, dashboard: $210.23 a month before any usage.
     assert 205 <= estimate.total_monthly_usd <= 220, estimate.to_table()
 
 

@@ -343,9 +343,66 @@ def test_regional_waf_with_managed_groups_rate_limit_and_logging(private: Built)
     }
     rate = next(r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"])
     assert rate["Statement"]["RateBasedStatement"]["Limit"] == 1000 and "Block" in rate["Action"]
+    assert rate["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
     assert private.resources("AWS::WAFv2::WebACLAssociation")
     destination = json.dumps(props(private, "AWS::WAFv2::LoggingConfiguration")["LogDestinationConfigs"])
     assert "log-group:aws-waf-logs-" in destination
+
+
+def managed_groups(acl: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"]: r["Statement"]["ManagedRuleGroupStatement"]
+        for r in acl["Rules"]
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    }
+
+
+@pytest.mark.parametrize("mode", ["private", "public", "cloudfront"])
+def test_regional_waf_counts_bodies_over_8_kb_instead_of_blocking_them(
+    mode: str, request: pytest.FixtureRequest
+) -> None:
+    """The app enforces its own body limit; the core rule set's 8 KB limit would reject its requests."""
+    built: Built = request.getfixturevalue(mode)
+    common = managed_groups(props(built, "AWS::WAFv2::WebACL"))["AWSManagedRulesCommonRuleSet"]
+    assert common["RuleActionOverrides"] == [{"ActionToUse": {"Count": {}}, "Name": "SizeRestrictions_BODY"}]
+
+
+@pytest.mark.parametrize("mode", ["private", "public", "cloudfront"])
+def test_regional_waf_logs_leave_out_tokens_and_cookies(mode: str, request: pytest.FixtureRequest) -> None:
+    built: Built = request.getfixturevalue(mode)
+    logging = props(built, "AWS::WAFv2::LoggingConfiguration")
+    assert logging["RedactedFields"] == [
+        {"SingleHeader": {"Name": "authorization"}},
+        {"SingleHeader": {"Name": "cookie"}},
+    ]
+
+
+def test_behind_cloudfront_the_regional_waf_has_no_rule_on_the_source_ip(cloudfront: Built) -> None:
+    """The ALB sees CloudFront's addresses: no rate limit per IP and no IP reputation list there (the
+    distribution's web ACL applies both to viewers); the rules that read the request itself stay."""
+    acl = props(cloudfront, "AWS::WAFv2::WebACL")
+    assert set(managed_groups(acl)) == {
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
+    }
+    assert [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]] == []
+    assert sorted(r["Priority"] for r in acl["Rules"]) == [0, 1, 2]
+
+
+def test_public_mode_keeps_the_rules_on_the_source_ip(public: Built) -> None:
+    acl = props(public, "AWS::WAFv2::WebACL")
+    assert "AWSManagedRulesAmazonIpReputationList" in managed_groups(acl)
+    (rate,) = [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
+    assert rate["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+
+
+def test_cloudfront_ingress_from_the_start_gets_the_same_web_acl_as_the_switch(cloudfront: Built) -> None:
+    stack = new_test_stack()
+    SecureFargateApi(stack, "Api", image=APP_DIR, ingress=ApiIngress.CLOUDFRONT)
+    resources = template_of(stack)["Resources"].values()
+    (acl,) = [r["Properties"] for r in resources if r["Type"] == "AWS::WAFv2::WebACL"]
+    assert acl["Rules"] == props(cloudfront, "AWS::WAFv2::WebACL")["Rules"]
 
 
 def test_target_group_health_check(private: Built) -> None:

@@ -1,5 +1,11 @@
 """CdnFrontend's alarms: the distribution's 5xx error rate and p90 origin latency, in us-east-1 where
-CloudFront publishes its metrics, notifying one SNS topic on alarm and on OK."""
+CloudFront publishes its metrics, notifying one SNS topic on alarm and on OK.
+
+CloudFront publishes each metric with two dimensions, ``DistributionId`` and ``Region=Global``
+(https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/programming-cloudwatch-metrics.html).
+A metric named with ``DistributionId`` alone matches no data, and aws-cdk-lib's ``Distribution.metric*()``
+methods omit ``Region`` (aws/aws-cdk#19245), so the metrics are built here with both.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +13,25 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-__all__ = ["add_alarms", "alarm_topic"]
+__all__ = ["add_alarms", "distribution_metric"]
+
+_PERIOD = Duration.minutes(5)
 
 
-def alarm_topic(scope: Construct, key: kms.Key) -> sns.Topic:
-    """A topic encrypted with ``key``, which CloudWatch may use to publish the alarms."""
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-            resources=["*"],
-        )
+def distribution_metric(
+    distribution: cloudfront.IDistribution, metric_name: str, *, statistic: str
+) -> cloudwatch.Metric:
+    """``AWS/CloudFront`` ``metric_name`` of ``distribution``, as CloudFront publishes it."""
+    return cloudwatch.Metric(
+        namespace="AWS/CloudFront",
+        metric_name=metric_name,
+        dimensions_map={"DistributionId": distribution.distribution_id, "Region": "Global"},
+        statistic=statistic,
+        period=_PERIOD,
     )
-    return sns.Topic(scope, "AlarmTopic", master_key=key, enforce_ssl=True)
 
 
 def add_alarms(
@@ -37,12 +44,11 @@ def add_alarms(
     latency: Duration,
 ) -> list[cloudwatch.Alarm]:
     """The two alarms in ``scope`` (a us-east-1 stack or ``owner``), described with ``owner``'s path."""
-    period = Duration.minutes(5)
     error_rate = cloudwatch.Alarm(
         scope,
         "ErrorRateAlarm",
         alarm_description=f"{owner.node.path}: 5xx error rate above {error_rate_percent}%",
-        metric=distribution.metric5xx_error_rate(period=period, statistic="Average"),
+        metric=distribution_metric(distribution, "5xxErrorRate", statistic="Average"),
         threshold=error_rate_percent,
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluation_periods=3,
@@ -53,7 +59,7 @@ def add_alarms(
         scope,
         "OriginLatencyAlarm",
         alarm_description=f"{owner.node.path}: p90 origin latency above {latency.to_human_string()}",
-        metric=distribution.metric_origin_latency(period=period, statistic="p90"),
+        metric=distribution_metric(distribution, "OriginLatency", statistic="p90"),
         threshold=latency.to_milliseconds(),
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluation_periods=3,

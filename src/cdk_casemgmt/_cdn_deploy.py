@@ -19,6 +19,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct, IValidation
 
 from cdk_casemgmt._defaults import CDN
+from cdk_casemgmt._removal import retain_except_on_create
 from cdk_casemgmt.compliance import acknowledge
 
 __all__ = ["deploy_site", "runtime_config_data"]
@@ -64,7 +65,7 @@ def deploy_site(
         "DeploymentLogs",
         encryption_key=key,
         retention=CDN.deployment_log_retention,
-        removal_policy=removal_policy,
+        removal_policy=retain_except_on_create(removal_policy),
     )
     # BucketDeployment's own role gets AWSLambdaBasicExecutionRole, an inline policy and
     # wildcard actions on the whole CDK asset bucket. This role is immutable (the deployment's

@@ -28,7 +28,11 @@ def add_backup_plan(
 ) -> backup.BackupPlan:
     """AWS Backup daily copies with long retention, in a vault encrypted with ``key``."""
     stack = Stack.of(scope)
-    vault = backup.BackupVault(scope, "BackupVault", encryption_key=key, removal_policy=RemovalPolicy.RETAIN)
+    # The vault has a name (aws-cdk-lib always sets one): kept with its recovery points on deletion, but
+    # not after a failed first create, whose retry would fail with "already exists".
+    vault = backup.BackupVault(
+        scope, "BackupVault", encryption_key=key, removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+    )
     plan = backup.BackupPlan(scope, "BackupPlan", backup_vault=vault)
     plan.add_rule(
         backup.BackupPlanRule(

@@ -40,8 +40,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._cdn_alarms import add_alarms
-from cdk_casemgmt._cdn_alarms import alarm_topic as new_alarm_topic
 from cdk_casemgmt._cdn_api import CdnApiOrigin, api_behavior
 from cdk_casemgmt._cdn_deploy import deploy_site, runtime_config_data
 from cdk_casemgmt._cdn_headers import security_headers_policy
@@ -50,7 +50,14 @@ from cdk_casemgmt._defaults import CDN
 from cdk_casemgmt._edge_stack import CLOUDFRONT_REGION, reference_weakly, sibling_stack
 from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY, access_log_bucket
 from cdk_casemgmt._replication import BucketReplication, acknowledge_not_replicated
-from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
+from cdk_casemgmt._waf import (
+    COMMON_RULE_SET,
+    IP_REPUTATION_LIST,
+    ManagedRuleGroup,
+    acl_rules,
+    log_web_acl,
+    web_acl,
+)
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.csp import ContentSecurityPolicy
 from cdk_casemgmt.errors import Problems
@@ -101,7 +108,9 @@ class CdnFrontend(Construct):
         :default: - no replication (acknowledged on the site bucket: a redeploy restores its content)
     :param access_log_retention: how long CloudFront and S3 access logs are kept. :default: 365 days
     :param waf_log_retention: how long WAF logs are kept. :default: one year
-    :param removal_policy: for the site bucket, log bucket and log groups. :default: RETAIN
+    :param removal_policy: for the site bucket, log bucket and log groups (log groups get
+        RETAIN_ON_UPDATE_OR_DELETE for RETAIN: a failed first create then leaves none behind).
+        :default: RETAIN
     """
 
     def __init__(
@@ -349,7 +358,7 @@ class CdnFrontend(Construct):
         monitoring: Construct = self if in_us_east_1 else sibling_stack(stack, f"{id}Alarms", self)
         self.monitoring_stack: Stack | None = None if in_us_east_1 else Stack.of(monitoring)
         """The us-east-1 stack holding the alarms and topic, when the stack is elsewhere."""
-        self.alarm_topic = alarm_topic or new_alarm_topic(monitoring, self._key(monitoring))
+        self.alarm_topic = alarm_topic or new_alarm_topic(monitoring, self._key(monitoring), owner=self)
         """The SNS topic the alarms notify."""
         self.alarms = add_alarms(
             monitoring,
@@ -390,15 +399,15 @@ class CdnFrontend(Construct):
         acl = web_acl(
             scope,
             waf_scope="CLOUDFRONT",
-            rule_groups=[
-                # SizeRestrictions_BODY blocks any body over 8 KB, which breaks API uploads and
-                # large JSON documents; it is counted (visible in the logs) instead.
-                ManagedRuleGroup("AWSManagedRulesCommonRuleSet", count_only=["SizeRestrictions_BODY"]),
-                ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
-                ManagedRuleGroup("AWSManagedRulesAmazonIpReputationList"),
-            ],
-            rate_limit=rate_limit,
-            rate_window_seconds=None,
+            rules=acl_rules(
+                [
+                    COMMON_RULE_SET,
+                    ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
+                    IP_REPUTATION_LIST,
+                ],
+                rate_limit=rate_limit,
+                rate_window_seconds=None,
+            ),
             metric_name=f"{prefix}WebAcl",
             associate_with=None,  # CLOUDFRONT scope: set on the distribution
         )
@@ -412,8 +421,6 @@ class CdnFrontend(Construct):
             encryption_key=self._key(scope),
             retention=retention,
             removal_policy=removal_policy,
-            # Session tokens and cookies stay out of the logs.
-            redacted_headers=["authorization", "cookie"],
             destination_references_log_group=True,
         )
         return acl

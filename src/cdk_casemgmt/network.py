@@ -20,6 +20,7 @@ from constructs import Construct
 
 from cdk_casemgmt._defaults import MAX_AZS_RANGE, VPC
 from cdk_casemgmt._iam import ManagedPolicyRole
+from cdk_casemgmt._removal import retain_except_on_create
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.errors import Problems
 
@@ -146,7 +147,7 @@ class SecureVpc(Construct):
             "FlowLogGroup",
             retention=flow_log_retention,
             encryption_key=self.encryption_key,
-            removal_policy=removal_policy,
+            removal_policy=retain_except_on_create(removal_policy),
         )
         # Grants CDK makes for the flow log (write to the group, pass this role) land in one managed policy.
         role = ManagedPolicyRole(

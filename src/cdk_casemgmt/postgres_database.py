@@ -15,6 +15,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._defaults import DATABASE
 from cdk_casemgmt._iam import nag_resource
 from cdk_casemgmt._postgres_alarms import add_alarms
@@ -161,11 +162,8 @@ class PostgresDatabase(Construct):
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        # Exported logs and the alarm topic are encrypted with the key too.
+        # Exported logs are encrypted with the key too (and the alarm topic: new_alarm_topic below).
         allow_logs_service(self.kms_key)
-        self.kms_key.grant(
-            iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
-        )
 
         self.security_group = ec2.SecurityGroup(
             self,
@@ -192,7 +190,9 @@ class PostgresDatabase(Construct):
                 log_group_name=f"/aws/rds/{kind}/{identifier}/{log_type}",
                 retention=log_retention,
                 encryption_key=self.kms_key,
-                removal_policy=RemovalPolicy.RETAIN,
+                # Named groups: kept on deletion, but not after a failed first create (the retry would
+                # fail with "already exists").
+                removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             )
             for log_type in log_types
         }
@@ -346,13 +346,7 @@ class PostgresDatabase(Construct):
             self.endpoint_port = PROXY_PORT
             self.iam_auth_required = proxy_iam_auth
 
-        self.alarm_topic: sns.ITopic = alarm_topic or sns.Topic(
-            self,
-            "AlarmTopic",
-            display_name=f"{self.node.path} alarms",
-            master_key=self.kms_key,
-            enforce_ssl=True,
-        )
+        self.alarm_topic: sns.ITopic = alarm_topic or new_alarm_topic(self, self.kms_key, owner=self)
         self.alarms = add_alarms(self, self.alarm_topic, self._database, checked)
 
         if not multi_az:

@@ -45,7 +45,10 @@ class PrivateBucket(Construct):
     :param encryption_key: the customer-managed key for the objects. :default: - a new key
         (``Key``, rotation on, ``removal_policy``)
     :param access_log_bucket: where the S3 server access logs go; S3 delivers them only to a bucket
-        with SSE-S3 default encryption. :default: - a new log bucket (``LogBucket``: SSE-S3, SSL only,
+        with SSE-S3 default encryption. aws-cdk-lib grants the delivery by that bucket's own feature
+        flags: with ACLs disabled (``BUCKET_OWNER_ENFORCED``) it needs
+        ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` (``cdk init`` sets it), else a ValidationError
+        says so. :default: - a new log bucket (``LogBucket``: SSE-S3, SSL only,
         versioned, logs expire after ``access_log_retention``)
     :param access_log_prefix: key prefix of the access logs in ``access_log_bucket``.
         :default: ``"s3-access-logs/<id in lower case>/"``

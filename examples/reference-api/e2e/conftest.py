@@ -64,7 +64,7 @@ class Api:
 
     def as_user(self, sub: str, role: str) -> httpx.Client:
         """An HTTP client of the API signed in as `sub` (a development token, as the sign-in page issues)."""
-        from reference_api.auth import DevIssuer
+        from reference_api.dev.issuer import DevIssuer
 
         token = DevIssuer(self.settings).token(sub, role, email=f"{sub}@example.com")
         return httpx.Client(base_url=f"{self.url}/api", headers={"Authorization": f"Bearer {token}"})
@@ -75,7 +75,7 @@ def api() -> Iterator[Api]:
     import pgserver
     from refapi_support import ApiProcess, api_env, create_database, stop_embedded
     from reference_api.db import Database
-    from reference_api.demo import load_demo_data
+    from reference_api.dev.demo import load_demo_data
     from reference_api.migrate import migrate
     from reference_api.settings import Settings
 

@@ -5,7 +5,8 @@ One stack in us-east-1 (CloudFront's region, so CdnFrontend needs no sibling sta
 - ``SecureVpc`` (2 AZs, one NAT gateway, flow logs) holding everything below;
 - ``PostgresDatabase`` (Multi-AZ PostgreSQL, rotated master secret, AWS Backup);
 - ``SecureFargateApi`` running the API image, with the ``migrate`` container before the app, the
-  database coordinates as ``API_DB_*`` plain configuration (DECISIONS §3) and SES scoped to one identity;
+  database coordinates and the secret's ARN as ``API_DB_*`` plain configuration (no password in the
+  task definition: the API reads the rotating secret itself) and SES scoped to one identity;
 - ``PrivateBucket`` for the case documents: the API's presigned uploads and downloads (KMS, SSL only,
   versioned, logged, CORS from the web origin only);
 - a Cognito user pool (groups admin/manager/agent/client, MFA, Plus tier with threat protection) and an
@@ -29,6 +30,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from constructs import Construct
+from reference_api.roles import ROLES  # the Cognito groups: the API's roles, highest first
 
 from cdk_casemgmt import (
     CdnFrontend,
@@ -46,8 +48,6 @@ WEB_DIR = API_DIR / "web"
 MIGRATE_COMMAND = ["python", "-m", "reference_api", "migrate"]
 API_PORT = 8000  # the Dockerfile's API_PORT
 API_USER = "10001:10001"  # the Dockerfile's USER
-ROLES = ("admin", "manager", "agent", "client")
-"""Cognito groups; the API reads the highest of them from ``cognito:groups``."""
 DOCUMENT_PREFIX = "cases/"
 """The API stores document ``cases/<case id>/<document id>`` (``documents.py``)."""
 # Kept out of the image's build context and asset hash, beside what .dockerignore already lists.

@@ -82,7 +82,7 @@ async def test_full_workflow_and_illegal_moves(client: httpx.AsyncClient, staff:
 
 async def test_the_openapi_document_describes_the_workflow(client: httpx.AsyncClient, staff: Any) -> None:
     """The web front end offers status moves from `x-transition`: it must say what the API enforces."""
-    from reference_api.cases import TRANSITIONS
+    from reference_api.workflow import TRANSITIONS
 
     doc = (await client.get("/api/openapi.json")).json()
     described = {

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from reference_api.app import create_app
-from reference_api.dev_signin import CODE_TTL_S, is_loopback_redirect
-from reference_api.dev_web import CONTENT_SECURITY_POLICY
+from reference_api.dev.signin import CODE_TTL_S, is_loopback_redirect
+from reference_api.dev.web import CONTENT_SECURITY_POLICY
 from reference_api.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -1,4 +1,5 @@
-"""The Dockerfile (DECISIONS §10): parsed for its promises, and its CMD run locally against the venv."""
+"""The Dockerfile, without a Docker engine: parsed for its promises (non-root USER, exec-form CMD, no
+curl, pinned base), and its CMD run locally against the venv."""
 
 from __future__ import annotations
 
@@ -211,7 +212,7 @@ def test_devtoken_is_refused_outside_development(tmp_path: Path) -> None:
         "DATABASE_URL": "postgresql://app@db.internal/app",
     }
     r = subprocess.run(
-        [sys.executable, "-m", "reference_api.devtoken", "--sub", "alice", "--role", "agent"],
+        [sys.executable, "-m", "reference_api", "devtoken", "--sub", "alice", "--role", "agent"],
         env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert r.returncode == 2

@@ -21,8 +21,8 @@ import orjson
 import pytest
 from refapi_support import ApiProcess, api_env, create_database, migrate_with_own_handle, stop_embedded
 from reference_api.app import create_app
-from reference_api.auth import DevIssuer
 from reference_api.db import Database
+from reference_api.dev.issuer import DevIssuer
 from reference_api.migrate import migrate
 from reference_api.settings import Settings
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from reference_api import auth
+from reference_api.dev.issuer import DevIssuer
 
 pytestmark = pytest.mark.anyio
 
@@ -56,8 +57,9 @@ async def test_failures_are_not_remembered(app: Any) -> None:
 async def test_cache_size_zero_verifies_every_request(app: Any, settings_factory: Any) -> None:
     """``API_TOKEN_CACHE_SIZE=0`` turns the memory off (how the benchmark measures full RS256 checks)."""
     settings = settings_factory("postgresql://unused/db", token_cache_size=0)
-    verifier, dev = auth.build_verifier(settings)
-    assert dev is not None and verifier.cache_size == 0
+    dev = DevIssuer(settings)
+    verifier = dev.verifier()
+    assert verifier.cache_size == 0
     token = dev.token("cache-off", "agent")
     first = await verifier.verify(token)
     second = await verifier.verify(token)

@@ -1,5 +1,6 @@
 // The reference front end: sign in through the Cognito hosted UI (authorization code + PKCE), list the
-// cases the API lets the user see, open a case, work it (status moves, comments, history). No build
+// cases the API lets the user see, open a case, work it (status moves, comments, documents, time logged,
+// history). No build
 // step, no dependencies, no inline script (the CSP allows scripts from this origin only). Settings come
 // from /runtime-config.json, which CdnFrontend writes at deploy time:
 // { apiBaseUrl, auth: { hostedUiUrl, clientId, scopes } }.
@@ -269,12 +270,72 @@ function renderHistory(entries) {
   );
 }
 
+const hours = (s) => `${Math.floor(s / 3600)} h ${String(Math.floor(s / 60) % 60).padStart(2, "0")} min`;
+
+function renderTime(totals) {
+  if (!totals) return;
+  const people = totals.by_user.map((u) => `${u.user_id}: ${hours(u.total_s)}`).join(", ");
+  const text = `${hours(totals.total_s)} logged, ${hours(totals.billable_s)} billable`;
+  $("time-totals").textContent = people ? `${text} (${people})` : text;
+}
+
+async function logTime() {
+  const id = shown.data.id;
+  const payload = { duration_s: Number($("time-minutes").value) * 60, billable: $("time-billable").checked };
+  if ($("time-note").value) payload.note = $("time-note").value;
+  await postOnce("time", `/cases/${encodeURIComponent(id)}/time-entries`, payload);
+  $("time-form").reset();
+  await showCase(id);
+}
+
+function renderDocuments(documents) {
+  $("documents").replaceChildren(
+    ...documents.map((d) => {
+      const state = d.status === "available" ? "" : `, ${d.status}`;
+      const li = el("li", `${d.filename} (${d.size_bytes} bytes${state})`);
+      if (d.status === "available") {
+        const button = el("button", "Download");
+        button.type = "button";
+        button.addEventListener("click", () => download(d).catch(showError));
+        li.append(" ", button);
+      }
+      return li;
+    }),
+  );
+}
+
+// The API hands out a short-lived presigned link; storage answers it with the file as an attachment.
+async function download(d) {
+  const link = el("a");
+  link.href = (await api(`/documents/${encodeURIComponent(d.id)}/download`)).url;
+  link.download = d.filename;
+  link.click();
+}
+
+// Two steps around the file, which goes straight to storage and never through the API: the API records
+// the declared name, type and size and presigns the upload; after it, the API checks what arrived.
+async function uploadDocument() {
+  const id = shown.data.id;
+  const file = $("document-file").files[0];
+  const declared = { filename: file.name, content_type: file.type || "application/octet-stream" };
+  const path = `/cases/${encodeURIComponent(id)}/documents`;
+  const { data } = await postOnce("document", path, { ...declared, size_bytes: file.size });
+  const { method, url, headers } = data.upload;
+  const sent = await fetch(url, { method, headers, body: file }).catch(() => null);
+  if (!sent || !sent.ok) throw new Error(`${file.name} could not be uploaded: try again.`);
+  await request(`/documents/${encodeURIComponent(data.document.id)}/confirm`, { method: "POST" });
+  $("document-form").reset();
+  await showCase(id);
+}
+
 async function showCase(id) {
   const path = `/cases/${encodeURIComponent(id)}`;
-  const [read, comments, history] = await Promise.all([
+  const [read, comments, history, documents, totals] = await Promise.all([
     request(path),
     api(`${path}/comments`),
     isStaff() ? api(`${path}/history`) : [],
+    api(`${path}/documents`),
+    isStaff() ? api(`${path}/time-totals`) : null,
   ]);
   shown = read;
   const c = read.data;
@@ -291,6 +352,8 @@ async function showCase(id) {
   $("case-fields").replaceChildren(...fields.flatMap(([name, value]) => [el("dt", name), el("dd", value)]));
   $("case-description").textContent = c.description;
   renderComments(comments);
+  renderDocuments(documents);
+  renderTime(totals);
   renderHistory(history);
   await renderTransitions();
   $("detail").hidden = false;
@@ -354,6 +417,8 @@ async function start() {
   $("more").addEventListener("click", () => loadCases(true).catch(showError));
   onSubmit($("new-case"), createCase);
   onSubmit($("comment-form"), addComment);
+  onSubmit($("document-form"), uploadDocument);
+  onSubmit($("time-form"), logTime);
   window.addEventListener("hashchange", render);
   try {
     config = await (await fetch("/runtime-config.json", { cache: "no-store" })).json();

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, Names, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -22,16 +22,18 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt._iam import ManagedPolicyRole
 from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY
-from cdk_casemgmt._waf import ManagedRuleGroup, log_web_acl, web_acl
+from cdk_casemgmt._removal import retain_except_on_create
 from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.network import NatGateways, SecureVpc, allow_logs_service
 from cdk_casemgmt.secure_fargate_api.database import ENV_PREFIX, ConnectableDatabase, connect_database
+from cdk_casemgmt.secure_fargate_api.firewall import RegionalFirewall
 from cdk_casemgmt.secure_fargate_api.ingress import ApiIngress, IngressRules
 from cdk_casemgmt.secure_fargate_api.load_balancer import add_load_balancer, alias_record
-from cdk_casemgmt.secure_fargate_api.observability import add_alarms, encrypted_alarm_topic
+from cdk_casemgmt.secure_fargate_api.observability import add_alarms
 from cdk_casemgmt.secure_fargate_api.permissions import (
     acknowledge_exec,
     acknowledge_image_pull,
@@ -110,7 +112,8 @@ class SecureFargateApi(Construct):
     :param alarm_5xx_threshold: 5xx responses per minute that count as a breach. :default: 5
     :param p99_latency_threshold: p99 target response time that counts as a breach.
         :default: Duration.seconds(2)
-    :param waf_rate_limit: requests per IP per 5 minutes before WAF blocks. :default: 1000
+    :param waf_rate_limit: requests per IP per 5 minutes before WAF blocks (PRIVATE and PUBLIC ingress;
+        behind CloudFront the distribution's web ACL limits each viewer instead). :default: 1000
     :param log_retention: container, WAF and exec log retention. :default: logs.RetentionDays.ONE_YEAR
     :param access_log_retention: days ALB access logs are kept. :default: Duration.days(365)
     :param enable_execute_command: ECS Exec (KMS-encrypted session, logged). :default: False
@@ -128,7 +131,8 @@ class SecureFargateApi(Construct):
     :param migration_command: command of a non-essential ``migrate`` container that runs before the
         app container starts (which waits for its success). :default: - no migration container
     :param ses_identity: let the task send e-mail from this SES identity only. :default: - no SES access
-    :param removal_policy: for log groups, the key and the access-log bucket.
+    :param removal_policy: for log groups, the key and the access-log bucket (log groups get
+        RETAIN_ON_UPDATE_OR_DELETE for RETAIN: a failed first create then leaves none behind).
         :default: RemovalPolicy.RETAIN
 
     Attributes: ``vpc``, ``cluster``, ``service``, ``task_definition``, ``container``,
@@ -325,39 +329,25 @@ class SecureFargateApi(Construct):
         connects to it, so the name the certificate covers is what CloudFront checks."""
 
         # ---------------------------------------------------------------- WAF
-        self.web_acl = web_acl(
+        self._firewall = RegionalFirewall(
             self,
-            waf_scope="REGIONAL",
-            rule_groups=[
-                ManagedRuleGroup("AWSManagedRulesAmazonIpReputationList"),
-                ManagedRuleGroup("AWSManagedRulesCommonRuleSet"),
-                ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
-                ManagedRuleGroup("AWSManagedRulesSQLiRuleSet"),
-            ],
+            load_balancer_arn=self.load_balancer.load_balancer_arn,
+            mode=self.ingress,
             rate_limit=props.waf_rate_limit,
-            rate_window_seconds=300,
-            metric_name="WebAcl",
-            associate_with=self.load_balancer.load_balancer_arn,
-        )
-        self.web_acl_log_group = log_web_acl(
-            self,
-            self.web_acl,
-            # The name is derived from the construct path.
-            log_group_name="aws-waf-logs-" + Names.unique_resource_name(self, max_length=60, separator="-"),
-            log_group_id="WebAclLogs",
-            logging_id="WebAclLogging",
             encryption_key=self.encryption_key,
-            retention=props.log_retention,
+            log_retention=props.log_retention,
             removal_policy=props.removal_policy,
-            redacted_headers=[],  # unlike CdnFrontend's, headers are logged as sent
-            destination_references_log_group=False,
         )
+        self.web_acl = self._firewall.web_acl
+        self.web_acl_log_group = self._firewall.log_group
 
         # ---------------------------------------------------------------- autoscaling
         self.scaling = scale(self.service, props, target_group=self.target_group)
 
         # ---------------------------------------------------------------- alarms and dashboard
-        self.alarm_topic: sns.ITopic = props.alarm_topic or encrypted_alarm_topic(self, self.encryption_key)
+        self.alarm_topic: sns.ITopic = props.alarm_topic or new_alarm_topic(
+            self, self.encryption_key, owner=self
+        )
         alarms = add_alarms(
             self,
             props,
@@ -386,7 +376,9 @@ class SecureFargateApi(Construct):
     def enable_cloudfront_ingress(self) -> None:
         """Admit only CloudFront's origin-facing servers on the listener port (called by CdnFrontend).
 
-        Switches ``ingress`` from PRIVATE to CLOUDFRONT; calling it again changes nothing.
+        Switches ``ingress`` from PRIVATE to CLOUDFRONT; calling it again changes nothing. The web ACL then
+        drops its rate limit per IP and its IP reputation list, which would see CloudFront's addresses;
+        the distribution's web ACL applies both to viewers (see ``secure_fargate_api.firewall``).
 
         :raises ValidationError: when ``ingress`` is PUBLIC (an internet-facing ALB cannot be a VPC origin).
         """
@@ -403,6 +395,7 @@ class SecureFargateApi(Construct):
             )
         self.ingress = ApiIngress.CLOUDFRONT
         self._ingress_rules.apply(self.ingress)
+        self._firewall.apply(self.ingress)
 
     def connect(
         self,
@@ -455,7 +448,7 @@ class SecureFargateApi(Construct):
             id,
             retention=props.log_retention,
             encryption_key=self.encryption_key,
-            removal_policy=props.removal_policy,
+            removal_policy=retain_except_on_create(props.removal_policy),
         )
 
     def _new_cluster(self) -> ecs.Cluster:

@@ -15,7 +15,7 @@ from cdk_casemgmt.errors import ValidationError
 
 
 class ApiIngress(str, Enum):
-    """Who can reach the API's load balancer (see docs/design.md#api-ingress-modes)."""
+    """Who can reach the API's load balancer (see docs/design.md#ingress-modes)."""
 
     PRIVATE = "private"
     """Internal ALB, reachable from inside the VPC (and from CloudFront once a CdnFrontend points at it)."""

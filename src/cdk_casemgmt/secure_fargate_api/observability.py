@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -25,19 +23,6 @@ class Alarms:
     deployment_alarms: list[cloudwatch.Alarm]
     """The alarms that roll a deployment back."""
     dashboard: cloudwatch.Dashboard
-
-
-def encrypted_alarm_topic(owner: Construct, key: kms.Key) -> sns.Topic:
-    """An SNS topic encrypted with ``key``, which CloudWatch (of this account only) may use to publish."""
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-            resources=["*"],
-            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(owner).account}},
-        )
-    )
-    return sns.Topic(owner, "AlarmTopic", master_key=key, enforce_ssl=True)
 
 
 def add_alarms(

@@ -1,14 +1,18 @@
-"""Command line: ``python -m reference_api {migrate,serve,demo}``."""
+"""Command line: ``python -m reference_api {migrate,serve,demo,devtoken}``.
+
+``demo`` and ``devtoken`` are development commands (:mod:`reference_api.dev.commands`), imported only
+when one of them runs, so ``migrate`` and ``serve`` never load the development package.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-import os
 import sys
 
 from . import logs
+from .roles import ROLES
 from .settings import get_settings
 
 log = logging.getLogger("reference_api.cli")
@@ -33,9 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("target", nargs="?", default="head")
     m.add_argument("--down", action="store_true", help="downgrade to TARGET instead")
     s = sub.add_parser("serve", help="run the API with uvicorn")
-    s.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
-    s.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    s.add_argument("--host", help="default: API_HOST, else 127.0.0.1")
+    s.add_argument("--port", type=int, help="default: API_PORT, else 8000")
     sub.add_parser("demo", help="embedded PostgreSQL + migrate + demo data + serve (make api)")
+    t = sub.add_parser("devtoken", help="print a development access token (refused in production)")
+    t.add_argument("--sub", required=True, help="user id (the token's sub)")
+    t.add_argument("--role", required=True, choices=ROLES)
+    t.add_argument("--email", default=None, help="e-mail claim (default SUB@example.com)")
+    t.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -43,14 +52,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(_migrate(args.target, "down" if args.down else "up"))
         return 0
-    if args.command == "serve":
-        from .server import serve
+    if args.command == "devtoken":
+        from .dev.commands import devtoken
 
-        serve(args.host, args.port)
-        return 0
-    from .demo import run_demo
+        return devtoken(settings, args.sub, args.role, email=args.email, ttl_s=args.ttl)
+    if args.command == "demo":
+        from .dev.commands import prepare_demo
 
-    return run_demo()
+        refused = prepare_demo()
+        if refused:
+            return refused
+        args.host, args.port = "127.0.0.1", 8000
+    from .server import serve
+
+    host = settings.host if args.host is None else args.host
+    serve(host, settings.port if args.port is None else args.port)
+    return 0
 
 
 if __name__ == "__main__":

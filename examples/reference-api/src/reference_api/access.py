@@ -17,9 +17,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
+from starlette.responses import Response
 
 from .auth import Principal
+from .db import Database, all_rows, first_row
+from .jsonutil import json_response, plain
 from .problems import ProblemError, problem_type
+from .roles import Role
 from .schema import case_members, cases
 
 
@@ -29,20 +34,20 @@ def visible(p: Principal, table: Any = cases, *, sub: Any = None) -> ColumnEleme
         return true()
     who = p.sub if sub is None else sub
     member = exists().where(case_members.c.case_id == table.c.id, case_members.c.user_id == who)
-    if p.role == "agent":
+    if p.role == Role.agent:
         return or_(table.c.assignee_id == who, table.c.created_by == who, member)
     return or_(table.c.requester_id == who, member)
 
 
 def audience(p: Principal) -> str:
     """Which shape ``visible`` takes for ``p``: the key of precompiled statements."""
-    return "supervisor" if p.is_supervisor else p.role if p.role == "agent" else "client"
+    return "supervisor" if p.is_supervisor else p.role if p.role == Role.agent else "client"
 
 
 AUDIENCE_EXAMPLE = {
-    "supervisor": Principal(sub="", role="admin"),
-    "agent": Principal(sub="", role="agent"),
-    "client": Principal(sub="", role="client"),
+    "supervisor": Principal(sub="", role=Role.admin.value),
+    "agent": Principal(sub="", role=Role.agent.value),
+    "client": Principal(sub="", role=Role.client.value),
 }
 
 
@@ -65,7 +70,7 @@ async def load_case(
     stmt = select(*[c for c in cases.c if c.name != "search"]).where(cases.c.id == case_id, visible(p))
     if for_update:
         stmt = stmt.with_for_update(of=cases)
-    row = (await conn.execute(stmt)).mappings().first()
+    row = await first_row(conn, stmt)
     if row is None:
         raise not_found()
     if row["deleted_at"] is not None and not (allow_deleted and p.is_supervisor):
@@ -81,3 +86,23 @@ def require_staff(p: Principal) -> None:
 def require_supervisor(p: Principal) -> None:
     if not p.is_supervisor:
         raise forbidden("only managers and admins may do this")
+
+
+async def case_rows(
+    db: Database,
+    p: Principal,
+    case_id: uuid.UUID,
+    stmt: Executable,
+    *,
+    staff_only: bool = False,
+    allow_deleted: bool = False,
+    omit: tuple[str, ...] = (),
+) -> Response:
+    """A list under one case (comments, members, documents ...) as the JSON response: 404 when ``p``
+    cannot see the case, then 403 when the list is for staff only and ``p`` is a client."""
+    async with db.read() as conn:
+        await load_case(conn, p, case_id, allow_deleted=allow_deleted)
+        if staff_only:
+            require_staff(p)
+        rows = await all_rows(conn, stmt)
+    return json_response([plain(r, *omit) for r in rows])

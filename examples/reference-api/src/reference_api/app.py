@@ -14,26 +14,27 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 
 from . import __version__, problems
-from .auth import build_verifier
+from .auth import cognito_verifier
 from .cases import router as cases_router
+from .comments import router as comments_router
 from .db import Database
 from .deps import PrincipalDep, Replay, replay_handler
-from .documents import dev_router as dev_storage_router
 from .documents import router as documents_router
+from .history import router as history_router
+from .jsonutil import JSON
 from .logs import RequestContextMiddleware
+from .members import router as members_router
 from .models import Health, Me
 from .problems import Problem, problem_response
 from .settings import Settings, get_settings
 from .storage import build_storage
 from .time_entries import router as time_router
 from .worker import build_mailer, run_worker
-
-JSON = "application/json"
+from .workflow import router as workflow_router
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    verifier, dev_issuer = build_verifier(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,14 +60,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         lifespan=lifespan,
         # The Swagger UI page loads its script from a CDN, which the production CSP (CdnFrontend's)
         # rightly blocks: development only. The OpenAPI document itself is served everywhere.
-        docs_url="/api/docs" if settings.is_development else None,
+        docs_url="/api/docs" if settings.allows_dev_tools else None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.verifier = verifier
-    app.state.dev_issuer = dev_issuer
+    # Without a user pool (outside production only) the development issuer's verifier replaces this.
+    app.state.verifier = cognito_verifier(settings) if settings.cognito_issuer else None
+    app.state.dev_issuer = None
     app.state.storage = build_storage(settings)
     problems.install(app)
     app.add_exception_handler(Replay, replay_handler)
@@ -112,27 +114,22 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             media_type=JSON,
         )
 
-    if dev_issuer is not None:
+    for router in (
+        cases_router,
+        workflow_router,
+        history_router,
+        comments_router,
+        members_router,
+        time_router,
+        documents_router,
+    ):
+        app.include_router(router)
+    if settings.allows_dev_tools:
+        from .dev.install import install  # here, not at the top: production never imports reference_api.dev
 
-        @app.get("/api/dev/jwks.json", operation_id="getDevJwks", tags=["identity"], include_in_schema=False)
-        async def dev_jwks() -> Response:
-            """The development issuer's public keys (development only)."""
-            return Response(orjson.dumps(dev_issuer.jwks), media_type=JSON)
-
-    if dev_issuer is not None and settings.is_development:
-        from . import dev_signin, dev_web
-
-        app.state.dev_codes = dev_signin.AuthorizationCodes()
-        app.include_router(dev_signin.build_router(settings, dev_issuer, app.state.dev_codes))
-        web = dev_web.web_dir(settings)
-        if web is not None and web.is_dir():
-            app.include_router(dev_web.build_router(settings, web))
-
-    app.include_router(cases_router)
-    app.include_router(time_router)
-    app.include_router(documents_router)
-    if settings.documents_backend == "local" and settings.is_development:
-        app.include_router(dev_storage_router)
+        install(app, settings)
+    if app.state.verifier is None:
+        raise RuntimeError("no token issuer: API_COGNITO_ISSUER is required in production")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,4 +1,4 @@
-"""Identity: Cognito access tokens (RS256, cached JWKS) and a development issuer on the same code path.
+"""Identity: verifying Cognito access tokens (RS256, cached JWKS) and the principal they name.
 
 Library: PyJWT. It is the most used JWT library on PyPI, verifies RS256 through ``cryptography``, checks
 ``exp``/``iss``/required claims itself, and parses JWKS documents (``PyJWKSet``). We fetch the JWKS
@@ -7,33 +7,26 @@ on an unknown ``kid`` no more than once a minute), so no request ever waits on a
 inside the loop — the mistake Netflix Dispatch makes.
 
 Cognito access tokens carry no ``aud``: the checks are the signature, ``iss``, ``token_use ==
-"access"``, ``client_id`` among the allowed app clients, and ``exp``. Roles come from
-``cognito:groups`` (admin > manager > agent > client).
+"access"``, ``client_id`` among the allowed app clients, and ``exp``. The role is the highest of the
+token's ``cognito:groups`` (:mod:`reference_api.roles`). Outside production the development issuer
+(:mod:`reference_api.dev.issuer`) signs tokens of the same shape, checked by the same verifier.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import json
-import os
 import time
 import urllib.request
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from .problems import ProblemError, problem_type
+from .roles import ROLES, STAFF, SUPERVISORS
 from .settings import Settings
-
-ROLE_ORDER = ("admin", "manager", "agent", "client")
-STAFF = frozenset({"admin", "manager", "agent"})
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,6 @@ class Principal:
     role: str
     username: str | None = None
     email: str | None = None
-    groups: tuple[str, ...] = field(default=())
 
     @property
     def is_staff(self) -> bool:
@@ -50,11 +42,11 @@ class Principal:
 
     @property
     def is_supervisor(self) -> bool:
-        return self.role in ("admin", "manager")
+        return self.role in SUPERVISORS
 
 
 def role_from_groups(groups: list[str] | tuple[str, ...]) -> str | None:
-    for role in ROLE_ORDER:
+    for role in ROLES:
         if role in groups:
             return role
     return None
@@ -186,97 +178,22 @@ class TokenVerifier:
             raise unauthorized("cognito:groups must be a list")
         role = role_from_groups(groups)
         if role is None:
-            raise ProblemError(403, "no role: the user belongs to none of admin, manager, agent, client")
+            raise ProblemError(403, f"no role: the user belongs to none of {', '.join(ROLES)}")
         principal = Principal(
             sub=str(claims["sub"]),
             role=role,
             username=claims.get("username"),
             email=claims.get("email"),
-            groups=tuple(str(g) for g in groups),
         )
         return principal, float(claims["exp"]) + LEEWAY_S
 
 
-# --- development issuer -------------------------------------------------------------------------
-
-
-class DevIssuer:
-    """Signs tokens shaped like Cognito access tokens with a local RSA key (development only)."""
-
-    def __init__(self, settings: Settings) -> None:
-        if not settings.is_development:
-            raise RuntimeError("the development token issuer is refused outside development")
-        self.settings = settings
-        self._key = _load_or_create_key(Path(settings.dev_key_path))
-        public = self._key.public_key()
-        jwk = json.loads(RSAAlgorithm.to_jwk(public))
-        # RFC 7638 thumbprint: stable for the key, so tokens survive a restart.
-        canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"))
-        self.kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
-        jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
-        self.jwks = {"keys": [jwk]}
-
-    def token(
-        self,
-        sub: str,
-        role: str,
-        *,
-        email: str | None = None,
-        ttl_s: int = 3600,
-        extra_claims: dict[str, Any] | None = None,
-    ) -> str:
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "sub": sub,
-            "iss": self.settings.dev_issuer,
-            "client_id": self.settings.dev_client_id,
-            "token_use": "access",
-            "scope": "aws.cognito.signin.user.admin",
-            "username": sub,
-            "cognito:groups": [role],
-            "iat": now,
-            "exp": now + ttl_s,
-        }
-        if email:
-            claims["email"] = email
-        claims.update(extra_claims or {})
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
-
-
-def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise RuntimeError(f"{path} is not an RSA private key")
-        return key
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+def cognito_verifier(settings: Settings) -> TokenVerifier:
+    """The verifier for the user pool ``API_COGNITO_ISSUER`` names and its app clients."""
+    if not settings.cognito_issuer:
+        raise RuntimeError("API_COGNITO_ISSUER is not set")
+    issuer = settings.cognito_issuer.rstrip("/")
+    jwks = JwksSource(f"{issuer}/.well-known/jwks.json", cache_s=settings.jwks_cache_s)
+    return TokenVerifier(
+        issuer=issuer, client_ids=settings.cognito_client_ids, jwks=jwks, cache_size=settings.token_cache_size
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    return key
-
-
-def build_verifier(settings: Settings) -> tuple[TokenVerifier, DevIssuer | None]:
-    if settings.cognito_issuer:
-        issuer = settings.cognito_issuer.rstrip("/")
-        jwks = JwksSource(f"{issuer}/.well-known/jwks.json", cache_s=settings.jwks_cache_s)
-        verifier = TokenVerifier(
-            issuer=issuer,
-            client_ids=settings.cognito_client_ids,
-            jwks=jwks,
-            cache_size=settings.token_cache_size,
-        )
-        return verifier, None
-    dev = DevIssuer(settings)
-    jwks = JwksSource(None, cache_s=settings.jwks_cache_s, static=dev.jwks)
-    verifier = TokenVerifier(
-        issuer=settings.dev_issuer,
-        client_ids=[settings.dev_client_id],
-        jwks=jwks,
-        cache_size=settings.token_cache_size,
-    )
-    return verifier, dev

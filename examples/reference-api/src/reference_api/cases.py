@@ -1,4 +1,8 @@
-"""Cases: CRUD, status workflow, soft delete/restore, search, members, comments and history."""
+"""Cases: list and search, create, read, change, soft delete and restore.
+
+The status workflow, the history, comments and members of a case have modules of their own
+(workflow.py, history.py, comments.py, members.py), all under ``/api/cases``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
-import orjson
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Query
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -18,7 +21,6 @@ from sqlalchemy import (
     Integer,
     Select,
     Text,
-    and_,
     any_,
     bindparam,
     func,
@@ -26,11 +28,12 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from . import cursor as cursors
+from . import history
 from .access import (
     AUDIENCE_EXAMPLE,
     audience,
@@ -41,74 +44,60 @@ from .access import (
     require_supervisor,
     visible,
 )
-from .db import ReadStatement
-from .deps import DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
-from .jsonutil import dumps
-from .models import (
-    Case,
-    CaseCreate,
-    CasePage,
-    CaseUpdate,
-    Comment,
-    CommentCreate,
-    HistoryEntry,
-    Member,
-    Priority,
-    Status,
-)
+from .db import ReadStatement, one_row
+from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
+from .jsonutil import JSON, dumps, json_response, plain
+from .models import Case, CaseCreate, CasePage, CaseUpdate, Priority, Status
 from .notify import enqueue
-from .problems import ProblemError, problem_type, responses
-from .schema import case_history, case_members, cases, comments, users
+from .problems import AUTH, ProblemError, problem_type, responses
+from .roles import STAFF, Role
+from .schema import cases, users
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 CASE_COLUMNS = [c for c in cases.c if c.name != "search"]
-JSON = "application/json"
-CaseId = Annotated[uuid.UUID, Path(description="Case id")]
-AUTH = (401, 403)
 
 
-def plain(row: Any) -> dict[str, Any]:
-    """A row as a dict with plain ``str`` keys (SQLAlchemy's are ``quoted_name``, which orjson refuses)."""
-    return {str(k): v for k, v in row.items()}
-
-
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(dumps(value), status_code=status, media_type=JSON, headers=headers)
-
-
-def _case_response(
+def case_response(
     row: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> tuple[bytes, Response]:
+    """The case as the response body (also returned, for an idempotency record) and its response."""
     body = dumps(plain(row))
     hdrs = {"ETag": etag(row["version"]), **(headers or {})}
     return body, Response(body, status_code=status, media_type=JSON, headers=hdrs)
 
 
-def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = orjson.loads(dumps(values))
-    return result
+async def change_case(conn: AsyncConnection, case_id: uuid.UUID, **values: Any) -> RowMapping:
+    """Write ``values`` to the case with the next version and a new ``updated_at``; the new row.
 
-
-async def _history(
-    conn: AsyncConnection, case_id: uuid.UUID, actor: str, action: str, before: Any, after: Any
-) -> None:
-    await conn.execute(
-        case_history.insert().values(
-            case_id=case_id,
-            actor_id=actor,
-            action=action,
-            before=None if before is None else _snapshot(before),
-            after=None if after is None else _snapshot(after),
-        )
+    Every change goes through here, so every change moves the ETag on.
+    """
+    return await one_row(
+        conn,
+        cases.update()
+        .where(cases.c.id == case_id)
+        .values(**values, version=cases.c.version + 1, updated_at=func.clock_timestamp())
+        .returning(*CASE_COLUMNS),
     )
+
+
+async def _tell_assignee(conn: AsyncConnection, case: RowMapping, actor: str) -> None:
+    """Queue the e-mail to the case's assignee, unless they assigned it to themselves."""
+    if case["assignee_id"] and case["assignee_id"] != actor:
+        await enqueue(
+            conn,
+            "case.assigned",
+            case["assignee_id"],
+            f"Case assigned: {case['title']}",
+            f"You were assigned case {case['id']}.",
+        )
 
 
 async def _check_assignee(conn: AsyncConnection, user_id: str | None) -> None:
     if user_id is None:
         return
     role = (await conn.execute(select(users.c.role).where(users.c.id == user_id))).scalar()
-    if role not in ("admin", "manager", "agent"):
+    if role not in STAFF:
         raise ProblemError(
             422,
             f"assignee {user_id!r} is not a known staff member",
@@ -199,7 +188,7 @@ async def list_cases(
         last = items[-1]
         column = "created_at" if sort in (Sort.created_asc, Sort.created_desc) else "updated_at"
         next_cursor = cursors.encode(secret, sort.value, last[column], last["id"])
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @functools.cache
@@ -264,7 +253,7 @@ def _get_statement(who: str) -> ReadStatement:
 )
 async def create_case(body: CaseCreate, db: DbDep, p: PrincipalDep, idem: IdempotencyDep) -> Response:
     values = body.model_dump()
-    if p.role == "client":
+    if p.role == Role.client:
         if body.assignee_id is not None or body.team is not None:
             raise forbidden("clients may not assign cases")
         if body.requester_id not in (None, p.sub):
@@ -274,17 +263,10 @@ async def create_case(body: CaseCreate, db: DbDep, p: PrincipalDep, idem: Idempo
     values["created_by"] = p.sub
     async with db.transaction() as conn:
         await _check_assignee(conn, body.assignee_id)
-        row = (await conn.execute(cases.insert().values(**values).returning(*CASE_COLUMNS))).mappings().one()
-        await _history(conn, row["id"], p.sub, "created", None, {k: row[k] for k in values})
-        if row["assignee_id"] and row["assignee_id"] != p.sub:
-            await enqueue(
-                conn,
-                "case.assigned",
-                row["assignee_id"],
-                f"Case assigned: {row['title']}",
-                f"You were assigned case {row['id']}.",
-            )
-        body_bytes, response = _case_response(row, 201, {"Location": f"/api/cases/{row['id']}"})
+        row = await one_row(conn, cases.insert().values(**values).returning(*CASE_COLUMNS))
+        await history.record(conn, row["id"], p.sub, "created", None, {k: row[k] for k in values})
+        await _tell_assignee(conn, row, p.sub)
+        body_bytes, response = case_response(row, 201, {"Location": f"/api/cases/{row['id']}"})
         if idem:
             await idem.complete(
                 conn, 201, body_bytes, {"ETag": etag(row["version"]), "Location": f"/api/cases/{row['id']}"}
@@ -312,7 +294,7 @@ async def get_case(
     tag = etag(row["version"])
     if if_none_match and tag in [c.strip().removeprefix("W/") for c in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": tag})
-    return _case_response(row)[1]
+    return case_response(row)[1]
 
 
 @router.patch(
@@ -337,31 +319,14 @@ async def update_case(
         check_if_match(if_match, row["version"])
         changes = {k: v for k, v in changes.items() if row[k] != v}
         if not changes:
-            return _case_response(row)[1]
+            return case_response(row)[1]
         if "assignee_id" in changes:
             await _check_assignee(conn, changes["assignee_id"])
-        new = (
-            (
-                await conn.execute(
-                    cases.update()
-                    .where(cases.c.id == case_id)
-                    .values(**changes, version=cases.c.version + 1, updated_at=func.clock_timestamp())
-                    .returning(*CASE_COLUMNS)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        await _history(conn, case_id, p.sub, "updated", {k: row[k] for k in changes}, changes)
-        if "assignee_id" in changes and new["assignee_id"] and new["assignee_id"] != p.sub:
-            await enqueue(
-                conn,
-                "case.assigned",
-                new["assignee_id"],
-                f"Case assigned: {new['title']}",
-                f"You were assigned case {case_id}.",
-            )
-    return _case_response(new)[1]
+        new = await change_case(conn, case_id, **changes)
+        await history.record(conn, case_id, p.sub, "updated", {k: row[k] for k in changes}, changes)
+        if "assignee_id" in changes:
+            await _tell_assignee(conn, new, p.sub)
+    return case_response(new)[1]
 
 
 @router.delete(
@@ -376,12 +341,8 @@ async def delete_case(case_id: CaseId, db: DbDep, p: PrincipalDep, if_match: IfM
         row = await load_case(conn, p, case_id, for_update=True)
         require_supervisor(p)
         check_if_match(if_match, row["version"])
-        await conn.execute(
-            cases.update()
-            .where(cases.c.id == case_id)
-            .values(deleted_at=func.now(), version=cases.c.version + 1, updated_at=func.clock_timestamp())
-        )
-        await _history(conn, case_id, p.sub, "deleted", None, None)
+        await change_case(conn, case_id, deleted_at=func.now())
+        await history.record(conn, case_id, p.sub, "deleted", None, None)
     return Response(status_code=204)
 
 
@@ -402,255 +363,9 @@ async def restore_case(
             check_if_match(if_match, row["version"])
         if row["deleted_at"] is None:
             raise ProblemError(409, "the case is not deleted", type_=problem_type("not-deleted"))
-        new = (
-            (
-                await conn.execute(
-                    cases.update()
-                    .where(cases.c.id == case_id)
-                    .values(deleted_at=None, version=cases.c.version + 1, updated_at=func.clock_timestamp())
-                    .returning(*CASE_COLUMNS)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        await _history(conn, case_id, p.sub, "restored", None, None)
-        body_bytes, response = _case_response(new)
+        new = await change_case(conn, case_id, deleted_at=None)
+        await history.record(conn, case_id, p.sub, "restored", None, None)
+        body_bytes, response = case_response(new)
         if idem:
             await idem.complete(conn, 200, body_bytes, {"ETag": etag(new["version"])})
     return response
-
-
-# --- status workflow -----------------------------------------------------------------------------
-
-TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
-    # action: (allowed from, to, operation id)
-    "open": (frozenset({"new"}), "open", "openCase"),
-    "hold": (frozenset({"open"}), "pending", "holdCase"),
-    "resume": (frozenset({"pending"}), "open", "resumeCase"),
-    "resolve": (frozenset({"open", "pending"}), "resolved", "resolveCase"),
-    "close": (frozenset({"resolved"}), "closed", "closeCase"),
-    "reopen": (frozenset({"resolved", "closed"}), "open", "reopenCase"),
-}
-
-
-def _transition_route(action: str, allowed: frozenset[str], target: str, operation_id: str) -> None:
-    async def transition(
-        case_id: CaseId, db: DbDep, p: PrincipalDep, idem: IdempotencyDep, if_match: IfMatch = None
-    ) -> Response:
-        async with db.transaction() as conn:
-            row = await load_case(conn, p, case_id, for_update=True)
-            require_staff(p)
-            if if_match is not None:
-                check_if_match(if_match, row["version"])
-            if row["status"] not in allowed:
-                raise ProblemError(
-                    409,
-                    f"cannot {action} a case that is {row['status']}",
-                    type_=problem_type("illegal-transition"),
-                    extra={"current_status": row["status"], "allowed_from": sorted(allowed)},
-                )
-            new = (
-                (
-                    await conn.execute(
-                        cases.update()
-                        .where(cases.c.id == case_id)
-                        .values(status=target, version=cases.c.version + 1, updated_at=func.clock_timestamp())
-                        .returning(*CASE_COLUMNS)
-                    )
-                )
-                .mappings()
-                .one()
-            )
-            await _history(
-                conn, case_id, p.sub, f"status.{action}", {"status": row["status"]}, {"status": target}
-            )
-            subject = f"Case {new['title']} is now {target}"
-            for recipient in {new["requester_id"], new["assignee_id"]} - {p.sub, None}:
-                await enqueue(conn, "case.status", recipient, subject, f"Case {case_id} moved to {target}.")
-            body_bytes, response = _case_response(new)
-            if idem:
-                await idem.complete(conn, 200, body_bytes, {"ETag": etag(new["version"])})
-        return response
-
-    router.add_api_route(
-        f"/{{case_id}}/{action}",
-        transition,
-        methods=["POST"],
-        operation_id=operation_id,
-        response_model=Case,
-        responses=responses(*AUTH, 404, 409, 412, 422),
-        summary=f"Move a case from {' or '.join(sorted(allowed))} to {target}",
-        # The workflow in machine-readable form: the web front end offers only the moves allowed here.
-        openapi_extra={"x-transition": {"action": action, "from": sorted(allowed), "to": target}},
-    )
-
-
-for _action, (_allowed, _target, _op) in TRANSITIONS.items():
-    _transition_route(_action, _allowed, _target, _op)
-
-
-# --- history ------------------------------------------------------------------------------------
-
-
-@router.get(
-    "/{case_id}/history",
-    operation_id="listCaseHistory",
-    response_model=list[HistoryEntry],
-    responses=responses(*AUTH, 404, 422),
-    summary="Every change to a case, oldest first (staff only)",
-)
-async def list_history(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.read() as conn:
-        await load_case(conn, p, case_id, allow_deleted=True)
-        require_staff(p)
-        rows = (
-            (
-                await conn.execute(
-                    select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-    return _json([plain(r) for r in rows])
-
-
-# --- comments -----------------------------------------------------------------------------------
-
-
-@router.get(
-    "/{case_id}/comments",
-    operation_id="listComments",
-    response_model=list[Comment],
-    responses=responses(*AUTH, 404, 422),
-    summary="Comments on a case, oldest first (clients see public ones only)",
-)
-async def list_comments(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    stmt = select(comments).where(comments.c.case_id == case_id)
-    if not p.is_staff:
-        stmt = stmt.where(comments.c.internal.is_(False))
-    async with db.read() as conn:
-        await load_case(conn, p, case_id)
-        rows = (await conn.execute(stmt.order_by(comments.c.created_at, comments.c.id))).mappings().all()
-    return _json([plain(r) for r in rows])
-
-
-@router.post(
-    "/{case_id}/comments",
-    operation_id="createComment",
-    status_code=201,
-    response_model=Comment,
-    responses=responses(*AUTH, 404, 409, 422),
-    summary="Comment on a case",
-)
-async def create_comment(
-    case_id: CaseId, body: CommentCreate, db: DbDep, p: PrincipalDep, idem: IdempotencyDep
-) -> Response:
-    async with db.transaction() as conn:
-        await load_case(conn, p, case_id)
-        if body.internal and not p.is_staff:
-            raise forbidden("clients may not write internal comments")
-        row = (
-            (
-                await conn.execute(
-                    comments.insert()
-                    .values(case_id=case_id, author_id=p.sub, body=body.body, internal=body.internal)
-                    .returning(*comments.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        await _history(
-            conn, case_id, p.sub, "commented", None, {"comment_id": row["id"], "internal": body.internal}
-        )
-        data = dumps(plain(row))
-        if idem:
-            await idem.complete(conn, 201, data)
-    return Response(data, status_code=201, media_type=JSON)
-
-
-# --- members ------------------------------------------------------------------------------------
-
-MemberId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9@._:+-]+$")]
-
-
-@router.get(
-    "/{case_id}/members",
-    operation_id="listCaseMembers",
-    response_model=list[Member],
-    responses=responses(*AUTH, 404, 422),
-    summary="People given access to a case (staff only)",
-)
-async def list_members(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.read() as conn:
-        await load_case(conn, p, case_id)
-        require_staff(p)
-        rows = (
-            (
-                await conn.execute(
-                    select(case_members)
-                    .where(case_members.c.case_id == case_id)
-                    .order_by(case_members.c.user_id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-    return _json([plain(r) for r in rows])
-
-
-@router.put(
-    "/{case_id}/members/{user_id}",
-    operation_id="addCaseMember",
-    response_model=Member,
-    responses=responses(*AUTH, 404, 422),
-    summary="Give a person access to a case (managers and admins; idempotent)",
-)
-async def add_member(case_id: CaseId, user_id: MemberId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.transaction() as conn:
-        await load_case(conn, p, case_id, for_update=True)
-        require_supervisor(p)
-        stmt = (
-            insert(case_members)
-            .values(case_id=case_id, user_id=user_id, added_by=p.sub)
-            .on_conflict_do_nothing()
-            .returning(*case_members.c)
-        )
-        row = (await conn.execute(stmt)).mappings().first()
-        if row is None:
-            row = (
-                (
-                    await conn.execute(
-                        select(case_members).where(
-                            and_(case_members.c.case_id == case_id, case_members.c.user_id == user_id)
-                        )
-                    )
-                )
-                .mappings()
-                .one()
-            )
-        else:
-            await _history(conn, case_id, p.sub, "member.added", None, {"user_id": user_id})
-    return _json(plain(row))
-
-
-@router.delete(
-    "/{case_id}/members/{user_id}",
-    operation_id="removeCaseMember",
-    status_code=204,
-    responses=responses(*AUTH, 404, 422),
-    summary="Take a person's case access away (managers and admins)",
-)
-async def remove_member(case_id: CaseId, user_id: MemberId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.transaction() as conn:
-        await load_case(conn, p, case_id, for_update=True)
-        require_supervisor(p)
-        gone = await conn.execute(
-            case_members.delete().where(case_members.c.case_id == case_id, case_members.c.user_id == user_id)
-        )
-        if gone.rowcount == 0:
-            raise ProblemError(404, "not a member of this case", type_=problem_type("member-not-found"))
-        await _history(conn, case_id, p.sub, "member.removed", {"user_id": user_id}, None)
-    return Response(status_code=204)

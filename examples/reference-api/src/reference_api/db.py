@@ -1,11 +1,13 @@
-"""Database access: one async engine, credentials that follow secret rotation, and a transaction helper.
+"""Database access: one async engine, credentials that follow secret rotation, a transaction helper
+and helpers that take a statement's rows as mappings (``one_row``, ``first_row``, ``all_rows``).
 
 Handlers never share a connection: each unit of work runs in ``async with db.transaction() as conn``.
 The pool is sized from settings; every connection carries ``statement_timeout`` and an application
-name. Credentials come from ``DATABASE_URL`` or from a Secrets Manager secret (DECISIONS §3); when
-PostgreSQL rejects the password the secret is read again and the connection retried once, so a
-rotation never needs a redeploy. ``pool_pre_ping`` drops connections that died with a database
-restart, so the service recovers by itself.
+name. Credentials come from ``DATABASE_URL`` or from a Secrets Manager secret, never from a password
+in the environment (it would go stale at the first rotation); when PostgreSQL rejects the password
+the secret is read again and the connection retried once, so a rotation never needs a redeploy.
+``pool_pre_ping`` drops connections that died with a database restart, so the service recovers by
+itself.
 
 Hot reads (get case, list cases) skip SQLAlchemy's execution layer and run on a small asyncpg pool of
 their own (``fetch``): one round trip per read, where a pooled SQLAlchemy connection costs four
@@ -22,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +33,9 @@ import asyncpg
 import orjson
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Executable
 
 from .settings import Settings
 
@@ -121,20 +123,6 @@ def _read_secret(arn: str, region: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise RuntimeError("database secret is not a JSON object")
     return data
-
-
-def sqlalchemy_url(credentials: Credentials) -> str:
-    """A URL for tools that need one (Alembic); the password is included, never log it."""
-    from sqlalchemy.engine import URL
-
-    return URL.create(
-        "postgresql+asyncpg",
-        username=credentials.user,
-        password=credentials.password,
-        host=credentials.host,
-        port=credentials.port,
-        database=credentials.database,
-    ).render_as_string(hide_password=False)
 
 
 class ReadStatement:
@@ -289,3 +277,18 @@ class Database:
                 self._read_pool.terminate()
             self._read_pool = None
         await self.engine.dispose()
+
+
+async def one_row(conn: AsyncConnection, stmt: Executable) -> RowMapping:
+    """The single row ``stmt`` returns (an error when it returns none or several)."""
+    return (await conn.execute(stmt)).mappings().one()
+
+
+async def first_row(conn: AsyncConnection, stmt: Executable) -> RowMapping | None:
+    """The first row ``stmt`` returns, or None."""
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def all_rows(conn: AsyncConnection, stmt: Executable) -> Sequence[RowMapping]:
+    """Every row ``stmt`` returns."""
+    return (await conn.execute(stmt)).mappings().all()

@@ -1,15 +1,15 @@
-"""Request-scoped dependencies: database, principal, Idempotency-Key, If-Match."""
+"""Request-scoped dependencies: database, principal, Idempotency-Key, If-Match, and the case id of a path."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import orjson
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -17,9 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from .auth import Principal, TokenVerifier, unauthorized
-from .db import Database
+from .db import Database, one_row
 from .problems import ProblemError, problem_type
 from .schema import idempotency_keys, users
+
+CaseId = Annotated[uuid.UUID, Path(description="Case id")]
+"""The ``{case_id}`` of a route's path."""
 
 bearer = HTTPBearer(auto_error=False, description="Cognito access token (or a development token)")
 
@@ -150,25 +153,17 @@ async def idempotency(
             )
         ).first()
         if claimed is None:
-            row = (
-                (
-                    await conn.execute(
-                        select(
-                            idempotency_keys,
-                            (
-                                idempotency_keys.c.created_at
-                                < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, IN_FLIGHT_TAKEOVER_S)
-                            ).label("abandoned"),
-                        )
-                        .where(
-                            idempotency_keys.c.owner_id == principal.sub,
-                            idempotency_keys.c.key == idempotency_key,
-                        )
-                        .with_for_update()
-                    )
+            abandoned = idempotency_keys.c.created_at < func.now() - func.make_interval(
+                0, 0, 0, 0, 0, 0, IN_FLIGHT_TAKEOVER_S
+            )
+            row = await one_row(
+                conn,
+                select(idempotency_keys, abandoned.label("abandoned"))
+                .where(
+                    idempotency_keys.c.owner_id == principal.sub,
+                    idempotency_keys.c.key == idempotency_key,
                 )
-                .mappings()
-                .one()
+                .with_for_update(),
             )
             if bytes(row["request_hash"]) != digest:
                 raise ProblemError(
@@ -224,10 +219,6 @@ IdempotencyDep = Annotated[IdempotencyClaim | None, Depends(idempotency)]
 def replay_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Replay)
     return exc.response
-
-
-def dumps(value: Any) -> bytes:
-    return orjson.dumps(value)
 
 
 # --- ETag / If-Match ----------------------------------------------------------------------------

@@ -10,26 +10,24 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from .access import load_case, visible
-from .deps import DbDep, IdempotencyDep, PrincipalDep
-from .jsonutil import dumps
+from .access import case_rows, load_case, visible
+from .db import first_row, one_row
+from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
+from .jsonutil import JSON, dumps, json_response, plain
 from .models import Document, DocumentCreate, DocumentUpload, DownloadLink
-from .problems import ProblemError, problem_type, responses
+from .problems import AUTH, ProblemError, problem_type, responses
 from .schema import cases, documents
-from .storage import LocalStorage, Storage
+from .storage import Storage
 
 router = APIRouter(prefix="/api", tags=["documents"])
-JSON = "application/json"
-AUTH = (401, 403)
 UPLOAD_EXPIRES_S = 900
 DOWNLOAD_EXPIRES_S = 300
 DOC_COLUMNS = [c for c in documents.c if c.name != "storage_key"]
 DocId = Annotated[uuid.UUID, Path(description="Document id")]
-CaseId = Annotated[uuid.UUID, Path(description="Case id")]
 
 
 def _storage(request: Request) -> Storage:
@@ -38,21 +36,16 @@ def _storage(request: Request) -> Storage:
 
 
 def _plain(row: Any) -> dict[str, Any]:
-    return {str(k): v for k, v in row.items() if k != "storage_key"}
+    return plain(row, "storage_key")  # where the file is stored is nobody's business but the API's
 
 
 async def _load_document(db: Any, p: Any, doc_id: uuid.UUID) -> Any:
     async with db.read() as conn:
-        row = (
-            (
-                await conn.execute(
-                    select(documents)
-                    .join(cases, cases.c.id == documents.c.case_id)
-                    .where(documents.c.id == doc_id, visible(p), cases.c.deleted_at.is_(None))
-                )
-            )
-            .mappings()
-            .first()
+        row = await first_row(
+            conn,
+            select(documents)
+            .join(cases, cases.c.id == documents.c.case_id)
+            .where(documents.c.id == doc_id, visible(p), cases.c.deleted_at.is_(None)),
         )
     if row is None:
         raise ProblemError(404, "no such document", type_=problem_type("document-not-found"))
@@ -81,24 +74,19 @@ async def create_upload(
     storage = _storage(request)
     async with db.transaction() as conn:
         await load_case(conn, p, case_id)
-        row = (
-            (
-                await conn.execute(
-                    documents.insert()
-                    .values(
-                        id=doc_id,
-                        case_id=case_id,
-                        uploaded_by=p.sub,
-                        filename=body.filename,
-                        content_type=body.content_type,
-                        size_bytes=body.size_bytes,
-                        storage_key=key,
-                    )
-                    .returning(*DOC_COLUMNS)
-                )
+        row = await one_row(
+            conn,
+            documents.insert()
+            .values(
+                id=doc_id,
+                case_id=case_id,
+                uploaded_by=p.sub,
+                filename=body.filename,
+                content_type=body.content_type,
+                size_bytes=body.size_bytes,
+                storage_key=key,
             )
-            .mappings()
-            .one()
+            .returning(*DOC_COLUMNS),
         )
         target = await storage.upload_target(key, body.content_type, UPLOAD_EXPIRES_S)
         data = dumps({"document": _plain(row), "upload": {**target, "expires_in_s": UPLOAD_EXPIRES_S}})
@@ -119,7 +107,7 @@ async def confirm(
 ) -> Response:
     row = await _load_document(db, p, document_id)
     if row["status"] == "available":
-        return Response(dumps(_plain(row)), media_type=JSON)
+        return json_response(_plain(row))
     if row["uploaded_by"] != p.sub:
         raise ProblemError(403, "only the uploader may confirm", type_=problem_type("forbidden"))
     storage = _storage(request)
@@ -135,17 +123,12 @@ async def confirm(
             type_=problem_type("upload-mismatch"),
         )
     async with db.transaction() as conn:
-        new = (
-            (
-                await conn.execute(
-                    documents.update()
-                    .where(documents.c.id == document_id)
-                    .values(status="available", confirmed_at=func.clock_timestamp())
-                    .returning(*DOC_COLUMNS)
-                )
-            )
-            .mappings()
-            .one()
+        new = await one_row(
+            conn,
+            documents.update()
+            .where(documents.c.id == document_id)
+            .values(status="available", confirmed_at=func.clock_timestamp())
+            .returning(*DOC_COLUMNS),
         )
         data = dumps(_plain(new))
         if idem:
@@ -161,20 +144,8 @@ async def confirm(
     summary="Documents of a case, oldest first",
 )
 async def list_documents(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.read() as conn:
-        await load_case(conn, p, case_id)
-        rows = (
-            (
-                await conn.execute(
-                    select(*DOC_COLUMNS)
-                    .where(documents.c.case_id == case_id)
-                    .order_by(documents.c.created_at)
-                )
-            )
-            .mappings()
-            .all()
-        )
-    return Response(dumps([_plain(r) for r in rows]), media_type=JSON)
+    stmt = select(*DOC_COLUMNS).where(documents.c.case_id == case_id).order_by(documents.c.created_at)
+    return await case_rows(db, p, case_id, stmt)
 
 
 @router.get(
@@ -189,39 +160,4 @@ async def download(document_id: DocId, request: Request, db: DbDep, p: Principal
     if row["status"] != "available":
         raise ProblemError(409, "the upload is not confirmed yet", type_=problem_type("document-pending"))
     url = await _storage(request).download_url(row["storage_key"], row["filename"], DOWNLOAD_EXPIRES_S)
-    return Response(dumps({"url": url, "expires_in_s": DOWNLOAD_EXPIRES_S}), media_type=JSON)
-
-
-# --- development storage endpoints (local backend only; not in the OpenAPI) ------------------------
-
-dev_router = APIRouter(include_in_schema=False)
-
-
-def _local(request: Request, action: str, key: str, expires: int, sig: str) -> LocalStorage:
-    storage = request.app.state.storage
-    if not isinstance(storage, LocalStorage) or not storage.verify(action, key, expires, sig):
-        raise ProblemError(403, "invalid or expired storage link", type_=problem_type("forbidden"))
-    return storage
-
-
-@dev_router.put("/api/dev/storage/{key:path}")
-async def dev_put(
-    key: str, request: Request, action: Annotated[str, Query()], expires: int, sig: str
-) -> Response:
-    storage = _local(request, action if action == "put" else "", key, expires, sig)
-    body = await request.body()
-    storage.write(key, body, request.headers.get("content-type"))
-    return Response(status_code=200)
-
-
-@dev_router.get("/api/dev/storage/{key:path}")
-async def dev_get(
-    key: str, request: Request, action: Annotated[str, Query()], expires: int, sig: str
-) -> Response:
-    storage = _local(request, action if action == "get" else "", key, expires, sig)
-    stored = await storage.stat(key)
-    if stored is None:
-        raise ProblemError(404, "no such object")
-    return Response(
-        storage.path(key).read_bytes(), media_type=stored.content_type or "application/octet-stream"
-    )
+    return json_response({"url": url, "expires_in_s": DOWNLOAD_EXPIRES_S})

@@ -1,8 +1,9 @@
 """Schema migrations (Alembic) under a PostgreSQL advisory lock.
 
-``python -m reference_api migrate`` is the deploy-time step (the non-essential ``migrate`` container of
-each API task, DECISIONS §4). Several tasks starting at once serialize on the lock; the ones that come
-second find the schema at head and do nothing.
+``python -m reference_api migrate`` is the deploy-time step: the non-essential ``migrate`` container of
+each API task, which the app container waits for, so new code never serves before its schema exists
+and no separate job has to be run. Several tasks starting at once serialize on the lock; the ones that
+come second find the schema at head and do nothing.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from .roles import Role
+
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=20000)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,39}$")]
@@ -31,13 +33,6 @@ class Priority(str, Enum):
     normal = "normal"
     high = "high"
     urgent = "urgent"
-
-
-class Role(str, Enum):
-    admin = "admin"
-    manager = "manager"
-    agent = "agent"
-    client = "client"
 
 
 class Strict(BaseModel):

@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .logs import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
+AUTH = (401, 403)
+"""The problems every route behind a token can answer: no valid token, or no role."""
 log = logging.getLogger("reference_api.errors")
 
 

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 
+from .roles import ROLES
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -33,10 +35,6 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-STATUSES = ("new", "open", "pending", "resolved", "closed")
-PRIORITIES = ("low", "normal", "high", "urgent")
-ROLES = ("admin", "manager", "agent", "client")
 
 
 def _now() -> Column[object]:
@@ -54,7 +52,7 @@ users = Table(
     Column("display_name", Text),
     Column("role", Text, nullable=False),
     _now(),
-    CheckConstraint("role IN ('admin', 'manager', 'agent', 'client')", name="role"),
+    CheckConstraint(f"role IN ({', '.join(repr(role) for role in ROLES)})", name="role"),
 )
 
 cases = Table(

@@ -1,9 +1,9 @@
 """Serving: one uvicorn process per task (scale by task count), tuned for an ALB.
 
-- keep-alive 75 s, longer than the ALB's 60 s idle timeout, so the ALB never reuses a connection the
-  server just closed (a 502 cause AWS documents);
+- keep-alive 75 s (``API_KEEP_ALIVE_S``), longer than the ALB's 60 s idle timeout, so the ALB never
+  reuses a connection the server just closed (a 502 cause AWS documents);
 - on SIGTERM uvicorn stops accepting, lets in-flight requests finish for up to
-  ``graceful_shutdown_s`` (keep it under the ECS stop timeout), then the lifespan disposes the pool;
+  ``API_GRACEFUL_SHUTDOWN_S`` (keep it under the ECS stop timeout), then the lifespan disposes the pool;
 - a stop on SIGTERM exits 0. uvicorn re-raises the signal it handled once it has drained, so with the
   default disposition every graceful stop would end as "killed by SIGTERM" (exit 143 in ECS), which
   hides real crashes among routine deployments. The handler installed here turns that re-raised
@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from types import FrameType
 
@@ -38,9 +37,9 @@ def serve(host: str, port: int) -> None:
         http="httptools",
         log_config=None,
         access_log=False,
-        timeout_keep_alive=int(os.environ.get("API_KEEP_ALIVE_S", "75")),
-        timeout_graceful_shutdown=int(os.environ.get("API_GRACEFUL_SHUTDOWN_S", "25")),
+        timeout_keep_alive=settings.keep_alive_s,
+        timeout_graceful_shutdown=settings.graceful_shutdown_s,
         proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("API_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
     )

@@ -1,8 +1,14 @@
-"""Configuration from the environment (pydantic-settings).
+"""The API's runtime configuration, read from the environment (pydantic-settings).
 
-Every setting is read from an environment variable prefixed ``API_`` except the conventional
-``DATABASE_URL``. Outside ``environment=development`` placeholder secrets and the development
-token issuer are refused at start, so a misconfigured task fails its deployment instead of serving.
+Every setting is the environment variable ``API_`` + its name in capitals (``db_pool_size``:
+``API_DB_POOL_SIZE``), except the conventional ``DATABASE_URL``; the app reads its configuration
+nowhere else. (``python -m reference_api demo`` sets ``DATABASE_URL`` itself when it starts an
+embedded PostgreSQL, before it reads the settings.)
+
+With ``API_ENVIRONMENT=production`` the settings are checked at start: a cursor secret that is not a
+placeholder, a Cognito issuer with its app clients, a database, and a bucket when documents go to S3.
+A misconfigured task then fails its deployment instead of serving. ``development`` and ``test`` skip
+those checks and allow the development pieces (``allows_dev_tools``).
 """
 
 from __future__ import annotations
@@ -17,16 +23,25 @@ PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "dev-only", "exam
 
 
 class Settings(BaseSettings):
-    """All runtime configuration of the reference API."""
+    """All runtime configuration of the reference API (see the module docstring)."""
 
     model_config = SettingsConfigDict(env_prefix="API_", extra="ignore", populate_by_name=True)
 
     environment: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
 
+    # Serving (`python -m reference_api serve`; its --host and --port take precedence). Keep-alive
+    # longer than the ALB's 60 s idle timeout; the graceful drain shorter than the ECS stop timeout.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    keep_alive_s: int = 75
+    graceful_shutdown_s: int = 25
+    forwarded_allow_ips: str = "127.0.0.1"  # whose X-Forwarded-* headers uvicorn trusts
+
     # Database: either a URL (local development, tests) or host/port/name plus the ARN of a
-    # Secrets Manager secret holding {"username", "password"} (DECISIONS §3). The secret is read at
-    # start and again whenever PostgreSQL rejects the password, so rotation needs no redeploy.
+    # Secrets Manager secret holding {"username", "password"}: no password is in the task's
+    # environment. The secret is read at start and again whenever PostgreSQL rejects the password,
+    # so rotation needs no redeploy (a password injected at task start would go stale instead).
     database_url: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "API_DATABASE_URL")
     )
@@ -54,8 +69,8 @@ class Settings(BaseSettings):
     dev_issuer: str = "http://127.0.0.1:8000/dev-issuer"
     dev_client_id: str = "reference-api-dev"
     dev_key_path: str = ".reference-api/dev-signing-key.pem"
-    # The web front end served at / in development (dev_web.py): None = the example's web/ folder,
-    # "" = not served. Never served in production.
+    # The web front end served at / outside production (reference_api.dev.web): None = the example's
+    # web/ folder, "" = not served.
     web_dir: str | None = None
 
     # Documents and e-mail (backends chosen per environment).
@@ -78,7 +93,12 @@ class Settings(BaseSettings):
     cursor_secret: SecretStr = SecretStr("dev-only-cursor-secret-change-me")
 
     @property
-    def is_development(self) -> bool:
+    def allows_dev_tools(self) -> bool:
+        """True in ``development`` and ``test``, never in ``production``.
+
+        What it allows is :mod:`reference_api.dev` (the development issuer and sign-in, the web front
+        end served by the API, the local storage endpoints, demo data and tokens) and the Swagger UI page.
+        """
         return self.environment != "production"
 
     @model_validator(mode="after")
@@ -91,7 +111,7 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_placeholders_outside_development(self) -> Settings:
+    def _check_production(self) -> Settings:
         if self.environment != "production":
             return self
         problems: list[str] = []

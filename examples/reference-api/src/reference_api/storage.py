@@ -2,7 +2,8 @@
 
 Uploads and downloads never pass through the API in production: the API hands out a presigned PUT
 (the signed Content-Type must match) and later a presigned GET. The local backend imitates that with
-HMAC-signed, expiring URLs served by the API itself (development only).
+HMAC-signed, expiring URLs to endpoints of the API itself, which exist outside production only
+(:mod:`reference_api.dev.storage`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from .settings import Settings
+
+LOCAL_STORAGE_PATH = "/api/dev/storage"
+"""Where the local backend's links point (the routes are in :mod:`reference_api.dev.storage`)."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,9 @@ class S3Storage:
 class LocalStorage:
     """Files under a directory; URLs point at the API's own development endpoints, HMAC-signed."""
 
-    def __init__(self, directory: str | Path, secret: bytes, base_url: str = "") -> None:
+    def __init__(self, directory: str | Path, secret: bytes) -> None:
         self.root = Path(directory)
         self.secret = secret
-        self.base_url = base_url
 
     def path(self, key: str) -> Path:
         safe = key.replace("/", "_")
@@ -107,7 +110,7 @@ class LocalStorage:
         expires = int(time.time()) + expires_s
         sig = self.sign(action, key, expires)
         query = f"action={action}&expires={expires}&sig={sig}"
-        return f"{self.base_url}/api/dev/storage/{quote(key, safe='')}?{query}"
+        return f"{LOCAL_STORAGE_PATH}/{quote(key, safe='')}?{query}"
 
     async def upload_target(self, key: str, content_type: str, expires_s: int) -> dict[str, Any]:
         return {

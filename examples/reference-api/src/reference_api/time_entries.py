@@ -18,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from .access import forbidden, load_case, require_staff, require_supervisor, visible
+from .access import case_rows, forbidden, load_case, require_staff, require_supervisor, visible
 from .auth import Principal
-from .deps import DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
-from .jsonutil import dumps
+from .db import first_row, one_row
+from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
+from .jsonutil import JSON, dumps, json_response, plain
 from .models import (
     CaseTimeTotals,
     TimeEntry,
@@ -30,23 +31,16 @@ from .models import (
     TimerStart,
     Timesheet,
 )
-from .problems import ProblemError, problem_type, responses
+from .problems import AUTH, ProblemError, problem_type, responses
 from .schema import cases, time_entries
 
 router = APIRouter(prefix="/api", tags=["time"])
-JSON = "application/json"
-AUTH = (401, 403)
 EntryId = Annotated[uuid.UUID, Path(description="Time entry id")]
-CaseId = Annotated[uuid.UUID, Path(description="Case id")]
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
-def _plain(row: Any) -> dict[str, Any]:
-    return {str(k): v for k, v in row.items()}
-
-
 def _entry_response(row: Any, status: int = 200) -> tuple[bytes, Response]:
-    body = dumps(_plain(row))
+    body = dumps(plain(row))
     return body, Response(body, status_code=status, media_type=JSON, headers={"ETag": etag(row["version"])})
 
 
@@ -74,7 +68,7 @@ async def _load_entry(
     )
     if for_update:
         stmt = stmt.with_for_update(of=time_entries)
-    row = (await conn.execute(stmt)).mappings().first()
+    row = await first_row(conn, stmt)
     if row is None:
         raise ProblemError(404, "no such time entry", type_=problem_type("time-entry-not-found"))
     return row
@@ -102,23 +96,18 @@ async def create_entry(
     async with db.transaction() as conn:
         await load_case(conn, p, case_id)
         require_staff(p)
-        row = (
-            (
-                await conn.execute(
-                    time_entries.insert()
-                    .values(
-                        case_id=case_id,
-                        user_id=p.sub,
-                        started_at=started,
-                        duration_s=body.duration_s,
-                        billable=body.billable,
-                        note=body.note,
-                    )
-                    .returning(*time_entries.c)
-                )
+        row = await one_row(
+            conn,
+            time_entries.insert()
+            .values(
+                case_id=case_id,
+                user_id=p.sub,
+                started_at=started,
+                duration_s=body.duration_s,
+                billable=body.billable,
+                note=body.note,
             )
-            .mappings()
-            .one()
+            .returning(*time_entries.c),
         )
         data, response = _entry_response(row, 201)
         if idem:
@@ -134,21 +123,12 @@ async def create_entry(
     summary="Time logged on a case, oldest first (staff)",
 )
 async def list_entries(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    async with db.read() as conn:
-        await load_case(conn, p, case_id)
-        require_staff(p)
-        rows = (
-            (
-                await conn.execute(
-                    select(time_entries)
-                    .where(time_entries.c.case_id == case_id)
-                    .order_by(time_entries.c.started_at, time_entries.c.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-    return Response(dumps([_plain(r) for r in rows]), media_type=JSON)
+    stmt = (
+        select(time_entries)
+        .where(time_entries.c.case_id == case_id)
+        .order_by(time_entries.c.started_at, time_entries.c.id)
+    )
+    return await case_rows(db, p, case_id, stmt, staff_only=True)
 
 
 @router.get(
@@ -186,17 +166,14 @@ async def case_totals(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
                 .order_by(time_entries.c.user_id)
             )
         ).all()
-    return Response(
-        dumps(
-            {
-                "case_id": case_id,
-                "total_s": total_row.total_s,
-                "billable_s": total_row.billable_s,
-                "approved_s": total_row.approved_s,
-                "by_user": [{"user_id": u, "total_s": t, "billable_s": b} for u, t, b in per_user],
-            }
-        ),
-        media_type=JSON,
+    return json_response(
+        {
+            "case_id": case_id,
+            "total_s": total_row.total_s,
+            "billable_s": total_row.billable_s,
+            "approved_s": total_row.approved_s,
+            "by_user": [{"user_id": u, "total_s": t, "billable_s": b} for u, t, b in per_user],
+        }
     )
 
 
@@ -219,16 +196,11 @@ async def start_timer(
         async with db.transaction() as conn:
             await load_case(conn, p, case_id)
             require_staff(p)
-            row = (
-                (
-                    await conn.execute(
-                        time_entries.insert()
-                        .values(case_id=case_id, user_id=p.sub, billable=body.billable, note=body.note)
-                        .returning(*time_entries.c)
-                    )
-                )
-                .mappings()
-                .one()
+            row = await one_row(
+                conn,
+                time_entries.insert()
+                .values(case_id=case_id, user_id=p.sub, billable=body.billable, note=body.note)
+                .returning(*time_entries.c),
             )
             data, response = _entry_response(row, 201)
             if idem:
@@ -250,17 +222,8 @@ async def start_timer(
 async def get_timer(db: DbDep, p: PrincipalDep) -> Response:
     require_staff(p)
     async with db.read() as conn:
-        row = (
-            (
-                await conn.execute(
-                    select(time_entries).where(
-                        time_entries.c.user_id == p.sub, time_entries.c.duration_s.is_(None)
-                    )
-                )
-            )
-            .mappings()
-            .first()
-        )
+        running = time_entries.c.user_id == p.sub, time_entries.c.duration_s.is_(None)
+        row = await first_row(conn, select(time_entries).where(*running))
     if row is None:
         raise ProblemError(404, "no running timer", type_=problem_type("no-running-timer"))
     return _entry_response(row)[1]
@@ -282,17 +245,12 @@ async def stop_timer(db: DbDep, p: PrincipalDep, idem: IdempotencyDep) -> Respon
                 1, cast(func.extract("epoch", func.clock_timestamp() - time_entries.c.started_at), Integer)
             ),
         )
-        row = (
-            (
-                await conn.execute(
-                    time_entries.update()
-                    .where(time_entries.c.user_id == p.sub, time_entries.c.duration_s.is_(None))
-                    .values(duration_s=elapsed, version=time_entries.c.version + 1)
-                    .returning(*time_entries.c)
-                )
-            )
-            .mappings()
-            .first()
+        row = await first_row(
+            conn,
+            time_entries.update()
+            .where(time_entries.c.user_id == p.sub, time_entries.c.duration_s.is_(None))
+            .values(duration_s=elapsed, version=time_entries.c.version + 1)
+            .returning(*time_entries.c),
         )
         if row is None:
             raise ProblemError(404, "no running timer", type_=problem_type("no-running-timer"))
@@ -326,17 +284,12 @@ async def update_entry(
             )
         if not changes:
             return _entry_response(row)[1]
-        new = (
-            (
-                await conn.execute(
-                    time_entries.update()
-                    .where(time_entries.c.id == entry_id)
-                    .values(**changes, version=time_entries.c.version + 1)
-                    .returning(*time_entries.c)
-                )
-            )
-            .mappings()
-            .one()
+        new = await one_row(
+            conn,
+            time_entries.update()
+            .where(time_entries.c.id == entry_id)
+            .values(**changes, version=time_entries.c.version + 1)
+            .returning(*time_entries.c),
         )
     return _entry_response(new)[1]
 
@@ -381,17 +334,12 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
             values: dict[str, Any] = {"status": target, "version": time_entries.c.version + 1}
             if target == "approved":
                 values["approved_by"] = p.sub
-            new = (
-                (
-                    await conn.execute(
-                        time_entries.update()
-                        .where(time_entries.c.id == entry_id)
-                        .values(**values)
-                        .returning(*time_entries.c)
-                    )
-                )
-                .mappings()
-                .one()
+            new = await one_row(
+                conn,
+                time_entries.update()
+                .where(time_entries.c.id == entry_id)
+                .values(**values)
+                .returning(*time_entries.c),
             )
             data, response = _entry_response(new)
             if idem:
@@ -457,15 +405,12 @@ async def timesheet(
     async with db.read() as conn:
         rows = (await conn.execute(sql, {"monday": monday, "who": who})).all()
     days = [{"date": r.date, "total_s": r.total_s, "billable_s": r.billable_s} for r in rows]
-    return Response(
-        dumps(
-            {
-                "user_id": who,
-                "week": week,
-                "days": days,
-                "total_s": sum(d["total_s"] for d in days),
-                "billable_s": sum(d["billable_s"] for d in days),
-            }
-        ),
-        media_type=JSON,
+    return json_response(
+        {
+            "user_id": who,
+            "week": week,
+            "days": days,
+            "total_s": sum(d["total_s"] for d in days),
+            "billable_s": sum(d["billable_s"] for d in days),
+        }
     )

@@ -1,6 +1,7 @@
 """The outbox worker: sends queued e-mail, retries with backoff, dead-letters, never sends one twice.
 
-Runs inside each API task as a background task (DECISIONS §4). Each batch is claimed with
+Runs inside each API task as a background task, so there is no other service to deploy, scale or
+watch; any number of tasks share the work through the row locks. Each batch is claimed with
 ``FOR UPDATE SKIP LOCKED`` inside one transaction that also records the outcome, so two workers (or
 two tasks) never hold the same row, and a sent row is marked sent in the same commit. Failures get
 ``attempts + 1`` and an exponential backoff (2^attempts seconds, capped at an hour); after

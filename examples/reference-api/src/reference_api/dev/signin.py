@@ -4,7 +4,7 @@ The web front end signs in with the authorization code grant and PKCE against
 ``{hostedUiUrl}/oauth2/authorize`` and ``{hostedUiUrl}/oauth2/token`` and signs out through
 ``{hostedUiUrl}/logout``. In development ``hostedUiUrl`` is ``/dev-issuer`` on the API itself, so the
 front end runs locally on exactly the code path it runs on in AWS, and the access tokens come from the
-development issuer (:class:`~reference_api.auth.DevIssuer`), verified like Cognito's.
+development issuer (:class:`~reference_api.dev.issuer.DevIssuer`), verified like Cognito's.
 
 What is checked, as Cognito checks it:
 
@@ -41,8 +41,10 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .auth import ROLE_ORDER, DevIssuer
-from .settings import Settings
+from ..roles import ROLES
+from ..settings import Settings
+from .demo import DEMO_USERS
+from .issuer import DevIssuer
 
 PREFIX = "/dev-issuer"
 CODE_TTL_S = 300  # Cognito's authorization codes are valid for five minutes
@@ -159,8 +161,6 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def build_router(settings: Settings, issuer: DevIssuer, codes: AuthorizationCodes) -> APIRouter:
-    from .demo import DEMO_USERS
-
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
     client_id = settings.dev_client_id
 
@@ -197,7 +197,7 @@ def build_router(settings: Settings, issuer: DevIssuer, codes: AuthorizationCode
             for name in carried
             if name in params
         )
-        roles = "".join(f'<option value="{r}">{r}</option>' for r in ROLE_ORDER)
+        roles = "".join(f'<option value="{r}">{r}</option>' for r in ROLES)
         demo = "\n".join(
             f'<li><button type="submit" name="demo_user" value="{html.escape(sub)}" formnovalidate>'
             f"{html.escape(sub)}</button> ({role})</li>"
@@ -236,7 +236,7 @@ def build_router(settings: Settings, issuer: DevIssuer, codes: AuthorizationCode
             role = demo_roles.get(sub, "")
         else:
             sub, role = params.get("username", "").strip(), params.get("role", "")
-        if not _USER_ID.match(sub) or role not in ROLE_ORDER:
+        if not _USER_ID.match(sub) or role not in ROLES:
             message = "Enter a user id (letters, digits, . _ @ + -; at most 64) and choose a role."
             return sign_in_form(params, message=message, status=400)
         code = codes.issue(

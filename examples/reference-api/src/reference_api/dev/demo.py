@@ -1,29 +1,24 @@
-"""``make api``: embedded PostgreSQL (when no DATABASE_URL), migrations, demo data, dev tokens, serve."""
+"""Demo data for ``make api`` and the browser tests: six users (every role) and four cases.
+
+The users are also the development sign-in's one-click choices (:mod:`reference_api.dev.signin`).
+"""
 
 from __future__ import annotations
-
-import asyncio
-import os
-import sys
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from .auth import DevIssuer
-from .db import Database
-from .dev_web import web_dir
-from .migrate import migrate
-from .schema import case_history, case_members, cases, comments, users
-from .settings import Settings, get_settings
+from ..db import Database
+from ..roles import Role
+from ..schema import case_history, case_members, cases, comments, users
 
 DEMO_USERS = [
-    ("admin-ada", "admin"),
-    ("manager-max", "manager"),
-    ("agent-alice", "agent"),
-    ("agent-arno", "agent"),
-    ("client-carla", "client"),
-    ("client-cole", "client"),
+    ("admin-ada", Role.admin.value),
+    ("manager-max", Role.manager.value),
+    ("agent-alice", Role.agent.value),
+    ("agent-arno", Role.agent.value),
+    ("client-carla", Role.client.value),
+    ("client-cole", Role.client.value),
 ]
 
 DEMO_CASES = [
@@ -60,15 +55,6 @@ DEMO_CASES = [
         ["privacy", "export"],
     ),
 ]
-
-
-def start_embedded_postgres(data_dir: Path) -> str:
-    import pgserver
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir, cleanup_mode=None)  # type: ignore[attr-defined]  # keeps running between `make api` runs
-    uri: str = server.get_uri()
-    return uri
 
 
 async def load_demo_data(db: Database) -> int:
@@ -123,43 +109,3 @@ async def load_demo_data(db: Database) -> int:
             case_members.insert().values(case_id=first, user_id="agent-arno", added_by="manager-max")
         )
         return len(DEMO_CASES)
-
-
-def run_demo() -> int:
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = start_embedded_postgres(Path(".reference-api/pgdata").resolve())
-        print("embedded PostgreSQL (pgserver) in .reference-api/pgdata", file=sys.stderr)
-    get_settings.cache_clear()
-    settings: Settings = get_settings()
-    if not settings.is_development:
-        print("make api is for development only", file=sys.stderr)
-        return 2
-
-    async def prepare() -> int:
-        db = Database(settings)
-        try:
-            await migrate(db)
-            return await load_demo_data(db)
-        finally:
-            await db.dispose()
-
-    count = asyncio.run(prepare())
-    issuer = DevIssuer(settings)
-    print(f"\n{count} demo cases. Development tokens (valid 12 h):", file=sys.stderr)
-    for sub, role in DEMO_USERS:
-        token = issuer.token(sub, role, email=f"{sub}@example.com", ttl_s=12 * 3600)
-        print(f"  {role:8s} {sub:14s} {token}", file=sys.stderr)
-    print("\ncurl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/cases", file=sys.stderr)
-    print("OpenAPI: http://127.0.0.1:8000/api/docs", file=sys.stderr)
-    web = web_dir(settings)
-    if web is not None and web.is_dir() and not settings.cognito_issuer:
-        print(
-            "Web front end: http://127.0.0.1:8000/ (Sign in opens the development sign-in: pick a demo"
-            " user, or type a user id and a role; no password)",
-            file=sys.stderr,
-        )
-    print(file=sys.stderr)
-    from .server import serve
-
-    serve("127.0.0.1", 8000)
-    return 0

@@ -1,7 +1,7 @@
 """The web front end served by the API in development (in AWS, CdnFrontend serves it from S3).
 
 ``web/`` is served at ``/`` and ``/runtime-config.json`` points the front end at this API (``/api``)
-and at the development sign-in (``/dev-issuer``, see :mod:`reference_api.dev_signin`), so ``make api``
+and at the development sign-in (``/dev-issuer``, see :mod:`reference_api.dev.signin`), so ``make api``
 shows the same front end, on the same code path, that CloudFront serves in AWS. Every file is sent
 with the Content-Security-Policy that CdnFrontend sends by default
 (``ContentSecurityPolicy.for_single_page_app()``; the sign-in is on this origin here, so no identity
@@ -22,8 +22,8 @@ import orjson
 from fastapi import APIRouter
 from starlette.responses import FileResponse, Response
 
-from .dev_signin import PREFIX
-from .settings import Settings
+from ..settings import Settings
+from .signin import PREFIX
 
 # CdnFrontend's default policy without upgrade-insecure-requests (see the module docstring).
 CONTENT_SECURITY_POLICY = (
@@ -40,7 +40,7 @@ HEADERS = {
 SCOPES = ["openid", "email", "profile"]
 # The example's web/ beside src/ when the package is installed in place (editable, as `make install`
 # does); an installed wheel has no such folder, so nothing is served.
-DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+DEFAULT_WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 
 
 def web_dir(settings: Settings) -> Path | None:

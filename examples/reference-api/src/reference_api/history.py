@@ -1,0 +1,56 @@
+"""The case history: every change to a case writes one row (``record``), staff read them (listCaseHistory).
+
+Append-only: a trigger (migration 0001) refuses UPDATE and DELETE on the table.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+from fastapi import APIRouter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.responses import Response
+
+from .access import case_rows
+from .deps import CaseId, DbDep, PrincipalDep
+from .jsonutil import dumps
+from .models import HistoryEntry
+from .problems import AUTH, responses
+from .schema import case_history
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+
+
+def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = orjson.loads(dumps(values))
+    return result
+
+
+async def record(
+    conn: AsyncConnection, case_id: uuid.UUID, actor: str, action: str, before: Any, after: Any
+) -> None:
+    """Write one history row in the caller's transaction: ``before`` and ``after`` as JSON, or null."""
+    await conn.execute(
+        case_history.insert().values(
+            case_id=case_id,
+            actor_id=actor,
+            action=action,
+            before=None if before is None else _snapshot(before),
+            after=None if after is None else _snapshot(after),
+        )
+    )
+
+
+@router.get(
+    "/{case_id}/history",
+    operation_id="listCaseHistory",
+    response_model=list[HistoryEntry],
+    responses=responses(*AUTH, 404, 422),
+    summary="Every change to a case, oldest first (staff only)",
+)
+async def list_history(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
+    stmt = select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id)
+    return await case_rows(db, p, case_id, stmt, staff_only=True, allow_deleted=True)

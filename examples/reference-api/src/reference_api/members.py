@@ -1,0 +1,81 @@
+"""Case members: people given access to one case beyond what their role sees (managers and admins
+add and remove them; staff list them). Membership feeds the access rule (access.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from starlette.responses import Response
+
+from . import history
+from .access import case_rows, load_case, require_supervisor
+from .db import first_row, one_row
+from .deps import CaseId, DbDep, PrincipalDep
+from .jsonutil import json_response, plain
+from .models import Member
+from .problems import AUTH, ProblemError, problem_type, responses
+from .schema import case_members
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+MemberId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9@._:+-]+$")]
+
+
+@router.get(
+    "/{case_id}/members",
+    operation_id="listCaseMembers",
+    response_model=list[Member],
+    responses=responses(*AUTH, 404, 422),
+    summary="People given access to a case (staff only)",
+)
+async def list_members(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
+    stmt = select(case_members).where(case_members.c.case_id == case_id).order_by(case_members.c.user_id)
+    return await case_rows(db, p, case_id, stmt, staff_only=True)
+
+
+@router.put(
+    "/{case_id}/members/{user_id}",
+    operation_id="addCaseMember",
+    response_model=Member,
+    responses=responses(*AUTH, 404, 422),
+    summary="Give a person access to a case (managers and admins; idempotent)",
+)
+async def add_member(case_id: CaseId, user_id: MemberId, db: DbDep, p: PrincipalDep) -> Response:
+    async with db.transaction() as conn:
+        await load_case(conn, p, case_id, for_update=True)
+        require_supervisor(p)
+        stmt = (
+            insert(case_members)
+            .values(case_id=case_id, user_id=user_id, added_by=p.sub)
+            .on_conflict_do_nothing()
+            .returning(*case_members.c)
+        )
+        row = await first_row(conn, stmt)
+        if row is None:
+            mine = (case_members.c.case_id == case_id) & (case_members.c.user_id == user_id)
+            row = await one_row(conn, select(case_members).where(mine))
+        else:
+            await history.record(conn, case_id, p.sub, "member.added", None, {"user_id": user_id})
+    return json_response(plain(row))
+
+
+@router.delete(
+    "/{case_id}/members/{user_id}",
+    operation_id="removeCaseMember",
+    status_code=204,
+    responses=responses(*AUTH, 404, 422),
+    summary="Take a person's case access away (managers and admins)",
+)
+async def remove_member(case_id: CaseId, user_id: MemberId, db: DbDep, p: PrincipalDep) -> Response:
+    async with db.transaction() as conn:
+        await load_case(conn, p, case_id, for_update=True)
+        require_supervisor(p)
+        gone = await conn.execute(
+            case_members.delete().where(case_members.c.case_id == case_id, case_members.c.user_id == user_id)
+        )
+        if gone.rowcount == 0:
+            raise ProblemError(404, "not a member of this case", type_=problem_type("member-not-found"))
+        await history.record(conn, case_id, p.sub, "member.removed", {"user_id": user_id}, None)
+    return Response(status_code=204)

@@ -1,0 +1,75 @@
+"""The status workflow: the allowed moves as data (``TRANSITIONS``) and one route per move.
+
+Each route carries its move in the OpenAPI document (``x-transition``), which the web front end reads
+to offer only the moves allowed from a case's status.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from . import history
+from .access import load_case, require_staff
+from .cases import case_response, change_case
+from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
+from .models import Case
+from .notify import enqueue
+from .problems import AUTH, ProblemError, problem_type, responses
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    # action: (allowed from, to, operation id)
+    "open": (frozenset({"new"}), "open", "openCase"),
+    "hold": (frozenset({"open"}), "pending", "holdCase"),
+    "resume": (frozenset({"pending"}), "open", "resumeCase"),
+    "resolve": (frozenset({"open", "pending"}), "resolved", "resolveCase"),
+    "close": (frozenset({"resolved"}), "closed", "closeCase"),
+    "reopen": (frozenset({"resolved", "closed"}), "open", "reopenCase"),
+}
+
+
+def _transition_route(action: str, allowed: frozenset[str], target: str, operation_id: str) -> None:
+    async def transition(
+        case_id: CaseId, db: DbDep, p: PrincipalDep, idem: IdempotencyDep, if_match: IfMatch = None
+    ) -> Response:
+        async with db.transaction() as conn:
+            row = await load_case(conn, p, case_id, for_update=True)
+            require_staff(p)
+            if if_match is not None:
+                check_if_match(if_match, row["version"])
+            if row["status"] not in allowed:
+                raise ProblemError(
+                    409,
+                    f"cannot {action} a case that is {row['status']}",
+                    type_=problem_type("illegal-transition"),
+                    extra={"current_status": row["status"], "allowed_from": sorted(allowed)},
+                )
+            new = await change_case(conn, case_id, status=target)
+            await history.record(
+                conn, case_id, p.sub, f"status.{action}", {"status": row["status"]}, {"status": target}
+            )
+            subject = f"Case {new['title']} is now {target}"
+            for recipient in {new["requester_id"], new["assignee_id"]} - {p.sub, None}:
+                await enqueue(conn, "case.status", recipient, subject, f"Case {case_id} moved to {target}.")
+            body_bytes, response = case_response(new)
+            if idem:
+                await idem.complete(conn, 200, body_bytes, {"ETag": etag(new["version"])})
+        return response
+
+    router.add_api_route(
+        f"/{{case_id}}/{action}",
+        transition,
+        methods=["POST"],
+        operation_id=operation_id,
+        response_model=Case,
+        responses=responses(*AUTH, 404, 409, 412, 422),
+        summary=f"Move a case from {' or '.join(sorted(allowed))} to {target}",
+        # The workflow in machine-readable form: the web front end offers only the moves allowed here.
+        openapi_extra={"x-transition": {"action": action, "from": sorted(allowed), "to": target}},
+    )
+
+
+for _action, (_allowed, _target, _op) in TRANSITIONS.items():
+    _transition_route(_action, _allowed, _target, _op)
