@@ -13,6 +13,7 @@ import pytest
 from aws_cdk import App, CfnResource, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
@@ -49,6 +50,10 @@ class Built:
         CdnFrontend(self.stack, "Web", site_dir=SITE, api=api)
         key = kms.Key(self.stack, "AlertsKey", enable_key_rotation=True)
         self.topic = sns.Topic(self.stack, "Alerts", master_key=key, enforce_ssl=True)
+        # A topic an alarm can notify: CloudWatch may publish to it and use its key (DeployReadinessChecks).
+        cloudwatch_principal = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        key.grant(cloudwatch_principal, "kms:Decrypt", "kms:GenerateDataKey*")
+        self.topic.grant_publish(cloudwatch_principal)
         # An escape hatch that changes a price: the L1 says a 5-minute alarm, the template a 10 s one.
         probe = cloudwatch.Alarm(
             self.stack,

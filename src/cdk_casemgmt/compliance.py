@@ -1,6 +1,7 @@
-"""The four compliance packs we promise to pass, and helpers to run them.
+"""The packs we promise to pass, and helpers to run them.
 
-Packs: AWS Solutions, HIPAA Security, NIST 800-53 rev 5 and PCI DSS 3.2.1 (cdk-nag 3).
+Packs: the four compliance packs AWS Solutions, HIPAA Security, NIST 800-53 rev 5 and PCI DSS 3.2.1
+(cdk-nag 3), and our own DeployReadinessChecks (what AWS rejects at deploy or breaks at run time).
 cdk-nag 3 is a policy-validation plugin: registered on an app or stage it runs at synth and
 fails the synth on an unacknowledged finding; ``validate_scope`` runs it on demand (tests).
 """
@@ -14,11 +15,14 @@ from aws_cdk import Acknowledgment, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks
 from constructs import Construct, IConstruct
 
+from cdk_casemgmt.deploy_readiness import DeployReadinessChecks
+
 PACKS: tuple[Callable[..., NagPack], ...] = (
     AwsSolutionsChecks,
     HIPAASecurityChecks,
     NIST80053R5Checks,
     PCIDSS321Checks,
+    DeployReadinessChecks,
 )
 
 
@@ -58,12 +62,16 @@ def acknowledgements(scope: IConstruct) -> list[Acknowledged]:
 
 
 def add_compliance_checks(scope: Construct) -> None:
-    """Register the four packs on an app or stage: ``synth()`` then fails on any unacknowledged finding."""
+    """Register the five packs on an app or stage: ``synth()`` then fails on any unacknowledged finding.
+
+    The four compliance packs and DeployReadinessChecks, which users of stacks without our constructs
+    can also register on its own (docs/deploy-readiness.md).
+    """
     Validations.of(scope).add_plugins(*(pack(scope) for pack in PACKS))
 
 
 def compliance_findings(scope: IConstruct) -> list[Finding]:
-    """Run the four packs on ``scope`` (an app, stage or stack) and return every unacknowledged finding."""
+    """Run the five packs on ``scope`` (an app, stage or stack) and return every unacknowledged finding."""
     found: set[Finding] = set()
     for pack in PACKS:
         report = pack().validate_scope(scope)

@@ -30,7 +30,10 @@ FARGATE_CPU_MEMORY: Mapping[int, tuple[int, ...]] = {
 }
 
 # Kept out of an image built from a directory (and out of its asset hash).
-_ASSET_EXCLUDES = ["cdk.out", "**/cdk.out", "node_modules", "**/node_modules", ".venv", "**/.venv", ".git"]
+_ASSET_EXCLUDES = [
+    *("cdk.out", "**/cdk.out", "node_modules", "**/node_modules", ".venv", "**/.venv", ".git"),
+    *(".hypothesis", "**/.hypothesis", ".pytest_cache", "**/.pytest_cache", ".mypy_cache", "**/.mypy_cache"),
+]
 
 
 def container_image(
