@@ -1,6 +1,6 @@
 """The API as the synthesized stack runs it, against stand-ins for AWS, through the real protocols.
 
-Two checks fail on defects the API still has and are marked ``xfail(strict=True)`` naming the defect: the
+A check that fails on a defect the API still has is marked ``xfail(strict=True)`` naming the defect: the
 day it is fixed the check passes, strict xfail turns that into a failure, and the mark must go.
 """
 
@@ -20,16 +20,10 @@ from drive import bounded, client_options, explain, through_cloudfront
 from stack import ROOT
 from summary import NOT_ENFORCED
 
-JWKS_DEFECT = (
-    "defect: a fresh task's JWKS cache counts as fetched at monotonic time 0, so on a task whose clock "
-    "starts near zero (a new Fargate task) every Cognito token is refused as 'signed by an unknown key' "
-    "until the clock passes a minute"
-)
 EMAIL_DEFECT = (
     "defect: notification recipients come from the token's `email` claim, which Cognito access tokens do "
     "not carry, so the deployed API never e-mails anyone"
 )
-
 
 # --- start-up ---------------------------------------------------------------------------------------
 
@@ -60,7 +54,6 @@ def test_the_task_starts_as_ecs_starts_it(twin: Deployment) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=JWKS_DEFECT)
 def test_a_fresh_task_accepts_a_cognito_token_at_once(twin: Deployment) -> None:
     """A second task, started as ECS starts one (migrate again, then the app), asked at once."""
     token = twin.access_token("agent")  # signed in before the task starts, as users are during a deploy

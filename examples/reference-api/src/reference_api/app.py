@@ -25,7 +25,7 @@ from .jsonutil import JSON
 from .logs import RequestContextMiddleware
 from .members import router as members_router
 from .models import Health, Me
-from .problems import Problem, problem_response
+from .problems import Problem, problem_response, problem_type
 from .settings import Settings, get_settings
 from .storage import build_storage
 from .time_entries import router as time_router
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         own_db = app.state.db is None
         if own_db:
             app.state.db = Database(settings)
+        await app.state.verifier.jwks.load()  # keys before the first request, not after a minute
         stop = asyncio.Event()
         worker = None
         if settings.outbox_worker:
@@ -94,11 +95,26 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         responses=problems.responses(503),
     )
     async def ready() -> Response:
-        """Readiness: the database answers within its timeout."""
+        """Readiness: the database answers within its timeout and the token signing keys are known.
+
+        Each cause is named as it is; a task that serves with signing keys it fetched earlier while
+        refreshing them fails is ready, and says so in ``detail``.
+        """
+        jwks = app.state.verifier.jwks
+        causes: list[tuple[str, str]] = []
+        keys = jwks.problem()
+        if keys is not None:
+            causes.append(("signing-keys-unavailable", keys))
         try:
             await app.state.db.ping()
         except Exception as exc:  # any failure means not ready
-            return problem_response(None, 503, detail=f"database not reachable: {type(exc).__name__}")
+            causes.append(("database-unavailable", f"database not reachable: {type(exc).__name__}"))
+        if causes:
+            detail = "; ".join(d for _, d in causes)
+            return problem_response(None, 503, detail=detail, type_=problem_type(causes[0][0]))
+        degraded = jwks.degraded()
+        if degraded is not None:
+            return Response(orjson.dumps({"status": "ready", "detail": degraded}), media_type=JSON)
         return Response(b'{"status":"ready"}', media_type=JSON)
 
     @app.get(
