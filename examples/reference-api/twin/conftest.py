@@ -68,7 +68,7 @@ def accepting(twin: Deployment) -> Deployment:
     response = httpx.get(f"{app.url}/api/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.text
     twin.exercised.append(
-        f"a task whose clock started at {FRESH_TASK_CLOCK_S} s accepted a Cognito token on its first request "
+        f"a task whose clock started at {FRESH_TASK_CLOCK_S} s accepted a Cognito token at the first try, "
         f"{time.monotonic() - app.started_at:.0f} s after it started (keys fetched at start-up)"
     )
     return twin
