@@ -19,12 +19,14 @@ from .cases import router as cases_router
 from .comments import router as comments_router
 from .db import Database
 from .deps import PrincipalDep, Replay, replay_handler
+from .directory import DirectoryUnavailable, build_directory
 from .documents import router as documents_router
 from .history import router as history_router
 from .jsonutil import JSON
 from .logs import RequestContextMiddleware
 from .members import router as members_router
 from .models import Health, Me
+from .notify import AddressedMailer
 from .problems import Problem, problem_response, problem_type
 from .settings import Settings, get_settings
 from .storage import build_storage
@@ -45,7 +47,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         stop = asyncio.Event()
         worker = None
         if settings.outbox_worker:
-            worker = asyncio.create_task(run_worker(app.state.db, build_mailer(settings), stop))
+            mailer = AddressedMailer(build_mailer(settings), app.state.directory)
+            worker = asyncio.create_task(run_worker(app.state.db, mailer, stop))
         try:
             yield
         finally:
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # Without a user pool (outside production only) the development issuer's verifier replaces this.
     app.state.verifier = cognito_verifier(settings) if settings.cognito_issuer else None
     app.state.dev_issuer = None
+    app.state.directory = build_directory(settings)  # development installs its own without a pool
     app.state.storage = build_storage(settings)
     problems.install(app)
     app.add_exception_handler(Replay, replay_handler)
@@ -125,8 +129,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         responses=problems.responses(401, 403),
     )
     async def me(p: PrincipalDep) -> Response:
+        """Who the token names; ``email`` from the user directory (null when it has none or cannot answer)."""
+        try:
+            email = await app.state.directory.address(p.sub)
+        except DirectoryUnavailable:
+            email = None
         return Response(
-            orjson.dumps({"sub": p.sub, "role": p.role, "username": p.username, "email": p.email}),
+            orjson.dumps({"sub": p.sub, "role": p.role, "username": p.username, "email": email}),
             media_type=JSON,
         )
 
@@ -146,6 +155,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         install(app, settings)
     if app.state.verifier is None:
         raise RuntimeError("no token issuer: API_COGNITO_ISSUER is required in production")
+    if app.state.directory is None:
+        raise RuntimeError("no user directory: API_COGNITO_USER_POOL_ID is required in production")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

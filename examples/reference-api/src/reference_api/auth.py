@@ -39,7 +39,6 @@ class Principal:
     sub: str
     role: str
     username: str | None = None
-    email: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -276,7 +275,6 @@ class TokenVerifier:
             sub=str(claims["sub"]),
             role=role,
             username=claims.get("username"),
-            email=claims.get("email"),
         )
         return principal, float(claims["exp"]) + LEEWAY_S
 
