@@ -247,3 +247,23 @@ async def test_a_jwks_outage_at_start_up_is_reported_as_such(
     assert me.json()["type"] == "urn:reference-api:problem:signing-keys-unavailable"
     assert me.headers["retry-after"]
     assert (await client.get("/health")).status_code == 200  # liveness does not follow the keys
+
+
+async def test_an_outage_after_start_up_keeps_serving_and_readiness_says_so(
+    jwks_server: JwksServer, sign: Any, pool_app: Any
+) -> None:
+    app, client = pool_app
+    jwks = app.state.verifier.jwks
+    jwks_server.down = True
+    assert jwks.fetched_at is not None
+    jwks.fetched_at -= 301  # the cached set is due for a refresh (API_JWKS_CACHE_S is 300)
+    me = await client.get("/api/me", headers={"Authorization": f"Bearer {sign('later-1')}"})
+    assert me.status_code == 200, me.text  # served with the keys verified at start-up
+    assert jwks_server.fetches == [200, 503]
+    ready = await client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert "could not be refreshed" in ready.json()["detail"] and "HTTPError" in ready.json()["detail"]
+    again = await client.get("/api/me", headers={"Authorization": f"Bearer {sign('later-2')}"})
+    assert again.status_code == 200
+    assert jwks_server.fetches == [200, 503]  # backing off: no second attempt at once
