@@ -82,9 +82,7 @@ async def prepare(url: str, key_path: str, cases: int) -> tuple[list[str], str]:
     db = Database(settings)
     await migrate(db)
     async with db.transaction() as conn:
-        await conn.execute(
-            text("INSERT INTO users (id, role, email) VALUES ('bench-agent', 'agent', 'bench@example.com')")
-        )
+        await conn.execute(text("INSERT INTO users (id, role) VALUES ('bench-agent', 'agent')"))
         await conn.execute(
             text(
                 """
@@ -100,7 +98,7 @@ async def prepare(url: str, key_path: str, cases: int) -> tuple[list[str], str]:
         )
         ids = [str(r[0]) for r in await conn.execute(text("SELECT id FROM cases"))]
     await db.dispose()
-    token = DevIssuer(settings).token("bench-agent", "agent", email="bench@example.com", ttl_s=3600)
+    token = DevIssuer(settings).token("bench-agent", "agent", ttl_s=3600)
     return ids, token
 
 

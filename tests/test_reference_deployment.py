@@ -254,6 +254,7 @@ def test_api_environment_is_production_plain_config_and_no_secret_value(synthesi
         assert env["API_COGNITO_ISSUER"] == _resolve(stack, stack.user_pool.user_pool_provider_url)
         client_id = _resolve(stack, stack.web_client.user_pool_client_id)
         assert env["API_COGNITO_CLIENT_IDS"] == {"Fn::Join": ["", ['["', client_id, '"]']]}
+        assert env["API_COGNITO_USER_POOL_ID"] == _resolve(stack, stack.user_pool.user_pool_id)
         assert env["API_DOCUMENTS_BACKEND"] == "s3"
         assert env["API_DOCUMENTS_BUCKET"] == _resolve(stack, stack.documents.bucket.bucket_name)
         assert env["API_MAIL_BACKEND"] == "ses"
@@ -380,7 +381,7 @@ def test_task_role_reaches_document_objects_of_its_bucket_and_sends_mail_from_it
     for s in _task_statements(synthesized):
         actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
         by_service.setdefault(actions[0].split(":")[0], []).append(s)
-    assert sorted(by_service) == ["kms", "s3", "secretsmanager", "ses"]
+    assert sorted(by_service) == ["cognito-idp", "kms", "s3", "secretsmanager", "ses"]
     bucket_arn = _resolve(stack, stack.documents.bucket.bucket_arn)
     assert by_service["s3"] == [
         {
@@ -407,6 +408,19 @@ def test_task_role_reaches_document_objects_of_its_bucket_and_sends_mail_from_it
             "Action": ["ses:SendEmail", "ses:SendRawEmail"],
             "Effect": "Allow",
             "Resource": _resolve(stack, stack.mail_identity.email_identity_arn),
+        }
+    ]
+
+
+def test_task_role_looks_up_users_of_its_own_pool_only(synthesized: dict[str, Any]) -> None:
+    """Notification addresses come from the user pool: ListUsers (by sub) on that one pool, nothing else."""
+    stack = synthesized["stack"]
+    cognito = [s for s in _task_statements(synthesized) if "cognito-idp" in json.dumps(s["Action"])]
+    assert cognito == [
+        {
+            "Action": "cognito-idp:ListUsers",
+            "Effect": "Allow",
+            "Resource": _resolve(stack, stack.user_pool.user_pool_arn),
         }
     ]
 

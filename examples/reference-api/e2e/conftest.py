@@ -66,7 +66,7 @@ class Api:
         """An HTTP client of the API signed in as `sub` (a development token, as the sign-in page issues)."""
         from reference_api.dev.issuer import DevIssuer
 
-        token = DevIssuer(self.settings).token(sub, role, email=f"{sub}@example.com")
+        token = DevIssuer(self.settings).token(sub, role)
         return httpx.Client(base_url=f"{self.url}/api", headers={"Authorization": f"Bearer {token}"})
 
 

@@ -198,6 +198,7 @@ class ReferenceApiStack(Stack):
                 "API_AWS_REGION": region,
                 "API_COGNITO_ISSUER": self.user_pool.user_pool_provider_url,
                 "API_COGNITO_CLIENT_IDS": f'["{self.web_client.user_pool_client_id}"]',
+                "API_COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
                 "API_MAIL_BACKEND": "ses",
                 "API_MAIL_FROM": mail_from,
                 "API_DOCUMENTS_BACKEND": "s3",
@@ -208,6 +209,10 @@ class ReferenceApiStack(Stack):
             migration_command=MIGRATE_COMMAND,
             ses_identity=self.mail_identity,
         )
+
+        # Notifications go to the address the user pool has for a user (access tokens carry none): the
+        # task may look its own pool's users up by sub, and do nothing else with the pool.
+        self.user_pool.grant(self.api.task_role, "cognito-idp:ListUsers")
 
         self.web = CdnFrontend(
             self,

@@ -149,7 +149,7 @@ async def client(app: Any, db: RollbackDatabase) -> AsyncIterator[httpx.AsyncCli
 @pytest.fixture(scope="session")
 def token(app: Any) -> Callable[..., str]:
     def make(sub: str, role: str, **kw: Any) -> str:
-        issued: str = app.state.dev_issuer.token(sub, role, email=kw.pop("email", f"{sub}@example.com"), **kw)
+        issued: str = app.state.dev_issuer.token(sub, role, **kw)
         return issued
 
     return make

@@ -291,6 +291,7 @@ async def production_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         database_url="postgresql+asyncpg://app:s3cr3t-value@127.0.0.1:1/app",
         cognito_issuer="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE",
         cognito_client_ids=["abc"],
+        cognito_user_pool_id="us-east-1_EXAMPLE",
         cursor_secret=secrets.token_urlsafe(32),
         web_dir=str(WEB),  # even when pointed at the folder explicitly
     )

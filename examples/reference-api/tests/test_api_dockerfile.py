@@ -201,6 +201,7 @@ def test_production_refuses_placeholder_secrets(tmp_path: Path) -> None:
     assert r.returncode != 0
     assert "API_CURSOR_SECRET is a placeholder" in r.stderr
     assert "API_COGNITO_ISSUER and API_COGNITO_CLIENT_IDS are required in production" in r.stderr
+    assert "API_COGNITO_USER_POOL_ID is required in production" in r.stderr
 
 
 def test_devtoken_is_refused_outside_development(tmp_path: Path) -> None:
@@ -209,6 +210,7 @@ def test_devtoken_is_refused_outside_development(tmp_path: Path) -> None:
         "API_CURSOR_SECRET": "q" * 40,
         "API_COGNITO_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example",
         "API_COGNITO_CLIENT_IDS": '["abc"]',
+        "API_COGNITO_USER_POOL_ID": "us-east-1_Example",
         "DATABASE_URL": "postgresql://app@db.internal/app",
     }
     r = subprocess.run(

@@ -143,8 +143,8 @@ async def test_sigterm_under_load_finishes_in_flight_requests_and_stops_acceptin
         API_OUTBOX_POLL_S="0.2",
     )
     issuer = DevIssuer(settings)
-    admin = {"Authorization": f"Bearer {issuer.token('sigterm-admin', 'admin', email='a@example.com')}"}
-    agent = {"Authorization": f"Bearer {issuer.token('sigterm-agent', 'agent', email='b@example.com')}"}
+    admin = {"Authorization": f"Bearer {issuer.token('sigterm-admin', 'admin')}"}
+    agent = {"Authorization": f"Bearer {issuer.token('sigterm-agent', 'agent')}"}
     clients: list[httpx.AsyncClient] = []
     ports: list[list[int]] = [[] for _ in range(6)]  # each client's local port per response
     with ApiProcess(env) as api:
@@ -260,7 +260,7 @@ async def test_sigterm_under_load_finishes_in_flight_requests_and_stops_acceptin
     claims = await su.fetch("SELECT key, status_code, completed_at FROM idempotency_keys")
     assert sorted((c["key"], c["status_code"]) for c in claims) == sorted((k, 201) for k in keys)
     assert all(c["completed_at"] is not None for c in claims)
-    assert await su.fetchval("SELECT count(*) FROM outbox WHERE recipient = 'b@example.com'") == 1
+    assert await su.fetchval("SELECT count(*) FROM outbox WHERE recipient = 'sigterm-agent'") == 1
 
     records = api.records()
     messages = [r["message"] for r in records]
@@ -366,7 +366,7 @@ async def test_password_rotation_rereads_the_secret_without_a_failed_request(
         API_OUTBOX_WORKER="false",  # only requests use the pools: every reconnection below is theirs
     )
     issuer = DevIssuer(settings)
-    headers = {"Authorization": f"Bearer {issuer.token('rotation-admin', 'admin', email='r@example.com')}"}
+    headers = {"Authorization": f"Bearer {issuer.token('rotation-admin', 'admin')}"}
     reread = "database credentials re-read after an authentication failure"
     with ApiProcess(env) as api:
         await api.wait_ready()

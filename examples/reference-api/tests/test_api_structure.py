@@ -125,6 +125,7 @@ def test_production_loads_no_development_module(environment: str, tmp_path: Path
         env |= {
             "API_COGNITO_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example",
             "API_COGNITO_CLIENT_IDS": '["abc"]',
+            "API_COGNITO_USER_POOL_ID": "us-east-1_Example",
         }
     run = subprocess.run(
         [sys.executable, "-c", LOADED], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path

@@ -29,6 +29,11 @@ NOT_ENFORCED: list[tuple[str, str, str | None]] = [
         f"{REFERENCE}::test_task_role_reaches_document_objects_of_its_bucket_and_sends_mail_from_its_identity",
     ),
     (
+        "IAM: the task role looks users up (ListUsers) in its own user pool only",
+        "moto accepts any credentials for any action",
+        f"{REFERENCE}::test_task_role_looks_up_users_of_its_own_pool_only",
+    ),
+    (
         "KMS: the task role uses the data key through S3, for its bucket's objects only",
         "moto records the keys but neither encrypts with them nor checks who may use them",
         f"{REFERENCE}::test_task_role_reaches_document_objects_of_its_bucket_and_sends_mail_from_its_identity",

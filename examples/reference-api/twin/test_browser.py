@@ -82,8 +82,8 @@ def sign_in(page: Page, twin: Deployment, user: User) -> None:
     page.fill("#totp", totp(user.authenticator["secret"]))
     page.click("#submit")
     page.wait_for_url(f"https://{twin.cloudfront_domain}/")  # the app has exchanged the code
-    # Cognito's access token names the user by its username (the sub, with e-mail sign-in), no e-mail.
-    expect(page.locator("#who")).to_have_text(f"{user.sub} ({user.group})")
+    # Cognito's access token carries no e-mail; /api/me has the address from the user pool.
+    expect(page.locator("#who")).to_have_text(f"{user.email} ({user.group})")
 
 
 def new_case(twin: Deployment, title: str, **fields: Any) -> dict[str, Any]:

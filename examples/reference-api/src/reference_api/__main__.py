@@ -43,7 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("devtoken", help="print a development access token (refused in production)")
     t.add_argument("--sub", required=True, help="user id (the token's sub)")
     t.add_argument("--role", required=True, choices=ROLES)
-    t.add_argument("--email", default=None, help="e-mail claim (default SUB@example.com)")
     t.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     args = parser.parse_args(argv)
 
@@ -55,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "devtoken":
         from .dev.commands import devtoken
 
-        return devtoken(settings, args.sub, args.role, email=args.email, ttl_s=args.ttl)
+        return devtoken(settings, args.sub, args.role, ttl_s=args.ttl)
     if args.command == "demo":
         from .dev.commands import prepare_demo
 

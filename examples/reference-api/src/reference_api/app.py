@@ -19,13 +19,15 @@ from .cases import router as cases_router
 from .comments import router as comments_router
 from .db import Database
 from .deps import PrincipalDep, Replay, replay_handler
+from .directory import DirectoryUnavailable, build_directory
 from .documents import router as documents_router
 from .history import router as history_router
 from .jsonutil import JSON
 from .logs import RequestContextMiddleware
 from .members import router as members_router
 from .models import Health, Me
-from .problems import Problem, problem_response
+from .notify import AddressedMailer
+from .problems import Problem, problem_response, problem_type
 from .settings import Settings, get_settings
 from .storage import build_storage
 from .time_entries import router as time_router
@@ -41,10 +43,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         own_db = app.state.db is None
         if own_db:
             app.state.db = Database(settings)
+        await app.state.verifier.jwks.load()  # keys before the first request, not after a minute
         stop = asyncio.Event()
         worker = None
         if settings.outbox_worker:
-            worker = asyncio.create_task(run_worker(app.state.db, build_mailer(settings), stop))
+            mailer = AddressedMailer(build_mailer(settings), app.state.directory)
+            worker = asyncio.create_task(run_worker(app.state.db, mailer, stop))
         try:
             yield
         finally:
@@ -69,6 +73,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # Without a user pool (outside production only) the development issuer's verifier replaces this.
     app.state.verifier = cognito_verifier(settings) if settings.cognito_issuer else None
     app.state.dev_issuer = None
+    app.state.directory = build_directory(settings)  # development installs its own without a pool
     app.state.storage = build_storage(settings)
     problems.install(app)
     app.add_exception_handler(Replay, replay_handler)
@@ -94,11 +99,26 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         responses=problems.responses(503),
     )
     async def ready() -> Response:
-        """Readiness: the database answers within its timeout."""
+        """Readiness: the database answers within its timeout and the token signing keys are known.
+
+        Each cause is named as it is; a task that serves with signing keys it fetched earlier while
+        refreshing them fails is ready, and says so in ``detail``.
+        """
+        jwks = app.state.verifier.jwks
+        causes: list[tuple[str, str]] = []
+        keys = jwks.problem()
+        if keys is not None:
+            causes.append(("signing-keys-unavailable", keys))
         try:
             await app.state.db.ping()
         except Exception as exc:  # any failure means not ready
-            return problem_response(None, 503, detail=f"database not reachable: {type(exc).__name__}")
+            causes.append(("database-unavailable", f"database not reachable: {type(exc).__name__}"))
+        if causes:
+            detail = "; ".join(d for _, d in causes)
+            return problem_response(None, 503, detail=detail, type_=problem_type(causes[0][0]))
+        degraded = jwks.degraded()
+        if degraded is not None:
+            return Response(orjson.dumps({"status": "ready", "detail": degraded}), media_type=JSON)
         return Response(b'{"status":"ready"}', media_type=JSON)
 
     @app.get(
@@ -109,8 +129,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         responses=problems.responses(401, 403),
     )
     async def me(p: PrincipalDep) -> Response:
+        """Who the token names; ``email`` from the user directory (null when it has none or cannot answer)."""
+        try:
+            email = await app.state.directory.address(p.sub)
+        except DirectoryUnavailable:
+            email = None
         return Response(
-            orjson.dumps({"sub": p.sub, "role": p.role, "username": p.username, "email": p.email}),
+            orjson.dumps({"sub": p.sub, "role": p.role, "username": p.username, "email": email}),
             media_type=JSON,
         )
 
@@ -130,6 +155,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         install(app, settings)
     if app.state.verifier is None:
         raise RuntimeError("no token issuer: API_COGNITO_ISSUER is required in production")
+    if app.state.directory is None:
+        raise RuntimeError("no user directory: API_COGNITO_USER_POOL_ID is required in production")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

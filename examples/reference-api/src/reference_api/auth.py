@@ -2,9 +2,9 @@
 
 Library: PyJWT. It is the most used JWT library on PyPI, verifies RS256 through ``cryptography``, checks
 ``exp``/``iss``/required claims itself, and parses JWKS documents (``PyJWKSet``). We fetch the JWKS
-ourselves, off the event loop, and cache it by ``kid`` (refreshed at most every ``jwks_cache_s``, and
-on an unknown ``kid`` no more than once a minute), so no request ever waits on a synchronous fetch
-inside the loop — the mistake Netflix Dispatch makes.
+ourselves, off the event loop, at start-up and then cached by ``kid`` (refreshed every
+``jwks_cache_s``, on an unknown ``kid`` no more than once a minute, with a backoff while fetches fail),
+so no request ever waits on a synchronous fetch inside the loop — the mistake Netflix Dispatch makes.
 
 Cognito access tokens carry no ``aud``: the checks are the signature, ``iss``, ``token_use ==
 "access"``, ``client_id`` among the allowed app clients, and ``exp``. The role is the highest of the
@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import math
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +31,14 @@ from .problems import ProblemError, problem_type
 from .roles import ROLES, STAFF, SUPERVISORS
 from .settings import Settings
 
+log = logging.getLogger("reference_api.auth")
+
 
 @dataclass(frozen=True)
 class Principal:
     sub: str
     role: str
     username: str | None = None
-    email: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -61,42 +65,130 @@ def unauthorized(detail: str) -> ProblemError:
     )
 
 
-class JwksSource:
-    """Keys by ``kid``: fetched over HTTPS (Cognito) or handed in (development issuer)."""
+UNKNOWN_KID_REFRESH_S = 60.0
+"""An unknown ``kid`` fetches the key set again at most this often (forged kids cannot make us hammer)."""
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 60.0
+"""After a failed fetch no other is tried for 1 s, then 2, 4, ... up to a minute, until one succeeds."""
 
-    def __init__(self, url: str | None, *, cache_s: int, static: dict[str, Any] | None = None) -> None:
+
+def keys_unavailable(detail: str) -> ProblemError:
+    return ProblemError(
+        503,
+        detail,
+        type_=problem_type("signing-keys-unavailable"),
+        headers={"Retry-After": "5"},
+    )
+
+
+class JwksSource:
+    """Keys by ``kid``: fetched over HTTPS (Cognito) or handed in (development issuer).
+
+    The set is fetched at start-up (:meth:`load`, from the app's lifespan) and again when it is older
+    than ``cache_s`` or a token names a ``kid`` it lacks (at most every ``UNKNOWN_KID_REFRESH_S``). "Never
+    fetched" is its own state, not a time: a fresh task's monotonic clock starts near zero, so a
+    timestamp of 0 would look recent. A failed fetch keeps the keys already verified (tokens they sign
+    are still accepted) and backs off exponentially; until a fetch succeeds, a token whose key is not
+    known gets 503 ``signing-keys-unavailable`` (the identity provider, not the token or the database, is
+    the problem) and :meth:`problem` says so for the readiness check.
+    """
+
+    def __init__(
+        self,
+        url: str | None,
+        *,
+        cache_s: int,
+        static: dict[str, Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        fetch: Callable[[str], dict[str, Any]] | None = None,
+    ) -> None:
         self._url = url
         self._cache_s = cache_s
+        self._clock = clock
+        self._fetch = fetch or _fetch_json
         self._keys: dict[str, Any] = {}
         self.generation = 0  # bumped whenever the key set is (re)installed
-        self._fetched_at = 0.0
+        self.fetched_at: float | None = None  # last successful fetch; None: never
+        self._attempted_at: float | None = None
+        self._retry_at = -math.inf  # no fetch before this (backoff after failures)
+        self.failures = 0  # consecutive failed fetches
+        self.last_error: str | None = None
+        self.attempts = 0
         self._lock = asyncio.Lock()
         if static is not None:
             self._install(static)
-            self._fetched_at = float("inf")
 
     def _install(self, document: dict[str, Any]) -> None:
         keys: dict[str, Any] = {}
         for jwk in document.get("keys", []):
             if jwk.get("kty") == "RSA" and jwk.get("kid") and jwk.get("use", "sig") == "sig":
                 keys[jwk["kid"]] = RSAAlgorithm.from_jwk(json.dumps(jwk))
+        if not keys:
+            raise ValueError("the JWKS holds no RSA signing key")
         self._keys = keys
         self.generation += 1
 
+    async def load(self) -> None:
+        """Fetch the key set now (start-up). A failure is recorded and backed off, never raised."""
+        if self._url:
+            await self._refresh(self.attempts)
+
+    def _due(self, kid: str, now: float) -> bool:
+        if not self._url or now < self._retry_at:
+            return False
+        if self.fetched_at is None or now - self.fetched_at >= self._cache_s:
+            return True
+        last = self._attempted_at if self._attempted_at is not None else -math.inf
+        return kid not in self._keys and now - last >= UNKNOWN_KID_REFRESH_S
+
+    async def _refresh(self, seen: int) -> None:
+        async with self._lock:
+            if self.attempts != seen:  # another request fetched while this one waited
+                return
+            self.attempts += 1
+            self._attempted_at = self._clock()
+            try:
+                assert self._url is not None
+                document = await asyncio.to_thread(self._fetch, self._url)
+                self._install(document)
+            except Exception as exc:  # any failure: keep the verified keys, back off
+                self.failures += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                delay = min(BACKOFF_FIRST_S * 2 ** (self.failures - 1), BACKOFF_MAX_S)
+                self._retry_at = self._clock() + delay
+                log.warning(
+                    "signing keys could not be fetched; keeping the verified ones",
+                    extra={"error": self.last_error, "retry_in_s": delay, "keys": len(self._keys)},
+                )
+            else:
+                self.failures = 0
+                self.last_error = None
+                self._retry_at = -math.inf
+                self.fetched_at = self._clock()
+
     async def key(self, kid: str) -> Any:
-        now = time.monotonic()
-        stale = now - self._fetched_at > self._cache_s
-        missing = kid not in self._keys and now - self._fetched_at > 60
-        if self._url and (stale or missing):
-            async with self._lock:
-                if time.monotonic() - self._fetched_at > 1:
-                    document = await asyncio.to_thread(_fetch_json, self._url)
-                    self._install(document)
-                    self._fetched_at = time.monotonic()
+        if self._due(kid, self._clock()):
+            await self._refresh(self.attempts)
         try:
             return self._keys[kid]
         except KeyError:
+            if self.failures:
+                raise keys_unavailable(
+                    "the identity provider's signing keys cannot be fetched right now; retry shortly"
+                ) from None
             raise unauthorized("token signed by an unknown key") from None
+
+    def problem(self) -> str | None:
+        """What keeps tokens from being verified, for the readiness check; None when nothing does."""
+        if self._keys:
+            return None
+        return f"the identity provider's signing keys are not fetched yet ({self.last_error or 'no attempt'})"
+
+    def degraded(self) -> str | None:
+        """Serving with keys fetched earlier while refreshing them fails; None otherwise."""
+        if self._keys and self.failures:
+            return f"signing keys could not be refreshed {self.failures} time(s): {self.last_error}"
+        return None
 
 
 def _fetch_json(url: str) -> dict[str, Any]:
@@ -183,7 +275,6 @@ class TokenVerifier:
             sub=str(claims["sub"]),
             role=role,
             username=claims.get("username"),
-            email=claims.get("email"),
         )
         return principal, float(claims["exp"]) + LEEWAY_S
 

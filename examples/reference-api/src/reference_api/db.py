@@ -177,7 +177,7 @@ class Database:
     def __init__(self, settings: Settings, credentials: CredentialSource | None = None) -> None:
         self.settings = settings
         self.credentials = credentials or CredentialSource(settings)
-        self.known_users: dict[str, tuple[str | None, str | None, str]] = {}
+        self.known_users: dict[str, tuple[str | None, str]] = {}
         self.engine: AsyncEngine = create_async_engine(
             "postgresql+asyncpg://",
             async_creator=self._connect,

@@ -49,15 +49,15 @@ async def get_principal(
 
 
 async def _remember_user(db: Database, p: Principal) -> None:
-    """Keep the user directory (for assignment checks and e-mail) current, once per process per change."""
-    fingerprint = (p.email, p.username, p.role)
+    """Keep the users the service knows (for assignment checks and e-mail) current, once per process per
+    change. Addresses are not kept here: the directory has them (:mod:`reference_api.directory`)."""
+    fingerprint = (p.username, p.role)
     if db.known_users.get(p.sub) == fingerprint:
         return
-    stmt = insert(users).values(id=p.sub, email=p.email, display_name=p.username, role=p.role)
+    stmt = insert(users).values(id=p.sub, display_name=p.username, role=p.role)
     stmt = stmt.on_conflict_do_update(
         index_elements=[users.c.id],
         set_={
-            "email": func.coalesce(stmt.excluded.email, users.c.email),
             "display_name": func.coalesce(stmt.excluded.display_name, users.c.display_name),
             "role": stmt.excluded.role,
         },

@@ -128,6 +128,7 @@ class Me(BaseModel):
 
 class Health(BaseModel):
     status: str
+    detail: str | None = None
 
 
 class TimeStatus(str, Enum):

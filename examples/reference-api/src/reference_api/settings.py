@@ -6,9 +6,9 @@ nowhere else. (``python -m reference_api demo`` sets ``DATABASE_URL`` itself whe
 embedded PostgreSQL, before it reads the settings.)
 
 With ``API_ENVIRONMENT=production`` the settings are checked at start: a cursor secret that is not a
-placeholder, a Cognito issuer with its app clients, a database, and a bucket when documents go to S3.
-A misconfigured task then fails its deployment instead of serving. ``development`` and ``test`` skip
-those checks and allow the development pieces (``allows_dev_tools``).
+placeholder, a Cognito issuer with its app clients and user pool, a database, and a bucket when
+documents go to S3. A misconfigured task then fails its deployment instead of serving. ``development``
+and ``test`` skip those checks and allow the development pieces (``allows_dev_tools``).
 """
 
 from __future__ import annotations
@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # Identity. In production: a Cognito user pool (issuer) and the allowed app client ids.
     cognito_issuer: str | None = None
     cognito_client_ids: list[str] = Field(default_factory=list)
+    # The pool whose users' addresses notifications go to (ListUsers by sub), and how long they are cached.
+    cognito_user_pool_id: str | None = None
+    directory_cache_s: int = Field(default=300, ge=0)
+    directory_cache_size: int = Field(default=10_000, ge=0, le=1_000_000)
     jwks_cache_s: int = Field(default=300, ge=10)
     # Verified tokens remembered until their own expiry (0: verify the signature on every request).
     token_cache_size: int = Field(default=10_000, ge=0, le=1_000_000)
@@ -120,6 +124,8 @@ class Settings(BaseSettings):
             problems.append("API_CURSOR_SECRET is a placeholder; set a random value of 32+ characters")
         if not self.cognito_issuer or not self.cognito_client_ids:
             problems.append("API_COGNITO_ISSUER and API_COGNITO_CLIENT_IDS are required in production")
+        if not self.cognito_user_pool_id:
+            problems.append("API_COGNITO_USER_POOL_ID is required in production (the users' addresses)")
         if self.database_url is None and not (self.db_host and self.db_secret_arn):
             problems.append("set DATABASE_URL, or API_DB_HOST with API_DB_SECRET_ARN")
         if self.database_url is not None:

@@ -19,14 +19,14 @@ TOKEN_TTL_S = 12 * 3600
 """Lifetime of the tokens these commands print."""
 
 
-def devtoken(settings: Settings, sub: str, role: str, *, email: str | None, ttl_s: int) -> int:
+def devtoken(settings: Settings, sub: str, role: str, *, ttl_s: int) -> int:
     """Print a development access token for ``sub`` with ``role``; 2 when refused."""
     if not settings.allows_dev_tools:
         print(
             f"devtoken: refused outside development (API_ENVIRONMENT={settings.environment})", file=sys.stderr
         )
         return 2
-    print(DevIssuer(settings).token(sub, role, email=email or f"{sub}@example.com", ttl_s=ttl_s))
+    print(DevIssuer(settings).token(sub, role, ttl_s=ttl_s))
     return 0
 
 
@@ -63,7 +63,7 @@ def prepare_demo() -> int:
     issuer = DevIssuer(settings)
     print(f"\n{count} demo cases. Development tokens (valid 12 h):", file=sys.stderr)
     for sub, role in DEMO_USERS:
-        token = issuer.token(sub, role, email=f"{sub}@example.com", ttl_s=TOKEN_TTL_S)
+        token = issuer.token(sub, role, ttl_s=TOKEN_TTL_S)
         print(f"  {role:8s} {sub:14s} {token}", file=sys.stderr)
     print("\ncurl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/cases", file=sys.stderr)
     print("OpenAPI: http://127.0.0.1:8000/api/docs", file=sys.stderr)

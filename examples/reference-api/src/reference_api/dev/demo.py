@@ -61,9 +61,7 @@ async def load_demo_data(db: Database) -> int:
     async with db.transaction() as conn:
         for sub, role in DEMO_USERS:
             await conn.execute(
-                insert(users)
-                .values(id=sub, role=role, email=f"{sub}@example.com", display_name=sub)
-                .on_conflict_do_nothing()
+                insert(users).values(id=sub, role=role, display_name=sub).on_conflict_do_nothing()
             )
         existing = (await conn.execute(select(func.count()).select_from(cases))).scalar_one()
         if existing:

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from ..jsonutil import JSON
 from ..settings import Settings
 from . import signin, storage, web
+from .directory import DevDirectory
 from .issuer import DevIssuer
 
 
@@ -17,11 +18,14 @@ def install(app: FastAPI, settings: Settings) -> None:
 
     Without ``API_COGNITO_ISSUER``: the development issuer becomes the app's token verifier, with its
     public keys at ``/api/dev/jwks.json``, the sign-in under ``/dev-issuer`` and, when its folder
-    exists, the web front end at ``/``. With ``API_DOCUMENTS_BACKEND=local``: the storage endpoints.
+    exists, the web front end at ``/``. Without ``API_COGNITO_USER_POOL_ID``: the development directory
+    (users' addresses). With ``API_DOCUMENTS_BACKEND=local``: the storage endpoints.
     None of these routes is in the OpenAPI schema.
     """
     if not settings.allows_dev_tools:
         raise RuntimeError("the development pieces are refused in production")
+    if app.state.directory is None:
+        app.state.directory = DevDirectory()
     if not settings.cognito_issuer:
         issuer = DevIssuer(settings)
         app.state.dev_issuer = issuer

@@ -1,6 +1,7 @@
 """The development token issuer: access tokens shaped like Cognito's, signed with a local RSA key.
 
-Its tokens go through the same :class:`~reference_api.auth.TokenVerifier` as Cognito's (signature,
+Its tokens carry exactly the claims of a Cognito access token (``ACCESS_TOKEN_CLAIMS``) and go through
+the same :class:`~reference_api.auth.TokenVerifier` as Cognito's (signature,
 ``iss``, ``token_use``, ``client_id``, ``exp``, ``cognito:groups``); only the key set differs, handed in
 instead of fetched. The key is kept in ``API_DEV_KEY_PATH`` so that tokens survive a restart.
 """
@@ -12,6 +13,7 @@ import hashlib
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,15 @@ from jwt.algorithms import RSAAlgorithm
 
 from ..auth import JwksSource, TokenVerifier
 from ..settings import Settings
+
+ACCESS_TOKEN_CLAIMS = frozenset(
+    {
+        "sub", "cognito:groups", "iss", "client_id", "origin_jti", "event_id", "token_use", "scope",
+        "auth_time", "exp", "iat", "jti", "username",
+    }
+)  # fmt: skip
+"""The claims of a Cognito user pool access token (without device tracking or a pre-token-generation
+trigger), as the Cognito developer guide's "Understanding the access token" lists them."""
 
 
 class DevIssuer:
@@ -53,24 +64,27 @@ class DevIssuer:
         sub: str,
         role: str,
         *,
-        email: str | None = None,
         ttl_s: int = 3600,
         extra_claims: dict[str, Any] | None = None,
     ) -> str:
+        """An access token with exactly the claims of a Cognito access token (no ``email``: Cognito's
+        access tokens carry none, so nothing may depend on one); ``extra_claims`` replace some of them."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "sub": sub,
+            "cognito:groups": [role],
             "iss": self.settings.dev_issuer,
             "client_id": self.settings.dev_client_id,
+            "origin_jti": str(uuid.uuid4()),
+            "event_id": str(uuid.uuid4()),
             "token_use": "access",
             "scope": "aws.cognito.signin.user.admin",
-            "username": sub,
-            "cognito:groups": [role],
-            "iat": now,
+            "auth_time": now,
             "exp": now + ttl_s,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+            "username": sub,
         }
-        if email:
-            claims["email"] = email
         claims.update(extra_claims or {})
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
 

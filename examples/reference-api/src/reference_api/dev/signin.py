@@ -274,7 +274,6 @@ def build_router(settings: Settings, issuer: DevIssuer, codes: AuthorizationCode
         access = issuer.token(
             grant.sub,
             grant.role,
-            email=f"{grant.sub}@example.com",
             ttl_s=TOKEN_TTL_S,
             extra_claims={"scope": grant.scope} if grant.scope else None,
         )
