@@ -40,7 +40,11 @@ def test_the_task_starts_as_ecs_starts_it(twin: Deployment) -> None:
     )
     assert json.loads(env["API_COGNITO_CLIENT_IDS"]) == [twin.client_id]
     assert env["API_DOCUMENTS_BUCKET"] == twin.standins.documents_bucket
-    assert "password" not in json.dumps({k: v for k, v in env.items() if k != "API_CURSOR_SECRET"}).lower()
+    # No secret value in the environment: the database password is read from the secret, never passed.
+    assert twin.standins.database is not None
+    assert twin.standins.database.master_password not in json.dumps(env)
+    assert env["API_DB_AUTH"] == "password"  # the sign-in mode, not a password
+    assert not [k for k in env if "PASSWORD" in k.upper()]
     twin.exercised.append(
         f"app container: {' '.join(twin.command(twin.task.app))} as user {twin.task.app.user}, "
         f"read-only root with {twin.task.app.writable_paths} writable, in a network namespace of its own; "
