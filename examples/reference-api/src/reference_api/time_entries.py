@@ -318,6 +318,12 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
             row = await _load_entry(conn, p, entry_id, for_update=True)
             if supervisor:
                 require_supervisor(p)
+                if row["user_id"] == p.sub:  # four eyes: nobody approves or rejects their own time
+                    raise ProblemError(
+                        403,
+                        f"you cannot {action} your own time entry; another manager or admin must",
+                        type_=problem_type("own-time-entry"),
+                    )
             elif row["user_id"] != p.sub:
                 raise forbidden("only the person who logged the time may submit it")
             if if_match is not None:
