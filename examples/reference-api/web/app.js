@@ -49,8 +49,9 @@ async function completeSignIn(params) {
   const saved = JSON.parse(sessionStorage.getItem("pkce") || "null");
   sessionStorage.removeItem("pkce");
   history.replaceState(null, "", "/");
-  if (params.get("error")) throw new Error(params.get("error_description") || params.get("error"));
+  // State first: a link anyone can craft must not get its words shown; and only our own messages.
   if (!saved || params.get("state") !== saved.state) throw new Error("Sign-in state mismatch: sign in again.");
+  if (params.get("error")) throw new Error("Sign-in was refused or cancelled: sign in again.");
   const response = await fetch(`${config.auth.hostedUiUrl}/oauth2/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
