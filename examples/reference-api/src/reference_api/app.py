@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
@@ -18,7 +18,7 @@ from .auth import cognito_verifier
 from .cases import router as cases_router
 from .comments import router as comments_router
 from .db import Database
-from .deps import PrincipalDep, Replay, replay_handler
+from .deps import PrincipalDep, Replay, reject_nul, replay_handler
 from .documents import router as documents_router
 from .history import router as history_router
 from .jsonutil import JSON
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         docs_url="/api/docs" if settings.allows_dev_tools else None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=[Depends(reject_nul)],  # U+0000 in a query or path: 422 (request bodies: models.py)
     )
     app.state.settings = settings
     app.state.db = db

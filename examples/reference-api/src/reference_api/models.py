@@ -9,7 +9,7 @@ import uuid
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from .roles import Role
 
@@ -35,8 +35,28 @@ class Priority(str, Enum):
     urgent = "urgent"
 
 
+NUL_MESSAGE = "text must not contain U+0000 (NUL)"
+"""PostgreSQL's text cannot hold U+0000: refused as a 422 at the edge instead of failing in the database."""
+
+
+def has_nul(value: object) -> bool:
+    """True when ``value``, a string or a list of strings, contains U+0000."""
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value)
+
+
 class Strict(BaseModel):
+    """Base of every request body: unknown fields and U+0000 in any text are validation errors."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if has_nul(value):
+            raise ValueError(NUL_MESSAGE)
+        return value
 
 
 class CaseCreate(Strict):
