@@ -22,12 +22,13 @@ from .deps import PrincipalDep, Replay, reject_nul, replay_handler
 from .documents import router as documents_router
 from .history import router as history_router
 from .jsonutil import JSON
+from .limits import BodyLimit
 from .logs import RequestContextMiddleware
 from .members import router as members_router
 from .models import Health, Me
 from .problems import Problem, problem_response
 from .settings import Settings, get_settings
-from .storage import build_storage
+from .storage import LOCAL_STORAGE_PATH, build_storage
 from .time_entries import router as time_router
 from .worker import build_mailer, run_worker
 from .workflow import router as workflow_router
@@ -80,6 +81,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # a 50-case page goes from 21 KB to 2.5 KB for about 0.12 ms of CPU at level 5; only for clients
     # that send Accept-Encoding: gzip, and only bodies of 1 KB or more.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    # Before authentication and any handler; inside RequestContextMiddleware, so the 413 is logged with
+    # its request id. Only the development stand-in for S3 takes documents (plus its form fields).
+    larger: tuple[tuple[str, int], ...] = ()
+    if settings.allows_dev_tools and settings.documents_backend == "local":
+        larger = ((LOCAL_STORAGE_PATH + "/", settings.documents_max_bytes + 64 * 1024),)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=larger)
     app.add_middleware(RequestContextMiddleware)
 
     @app.get("/health", operation_id="health", response_model=Health, tags=["ops"], include_in_schema=True)

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1, le=50)
     outbox_poll_s: float = Field(default=2.0, gt=0)
 
+    # Request bodies above this many bytes are refused with 413 before they are read (limits.py).
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+
     # Idempotency keys are kept this long.
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
     # Signing key for pagination cursors (opaque to clients, tamper-evident).
