@@ -112,6 +112,17 @@ async function request(path, { method = "GET", body, headers = {} } = {}) {
 
 const api = async (path, options) => (await request(path, options)).data;
 
+// Every item of a list under a case, page after page (the API sends items + next_cursor).
+async function allPages(path) {
+  const items = [];
+  for (let cursor = ""; cursor !== null; ) {
+    const page = await api(`${path}?limit=100${cursor && `&cursor=${encodeURIComponent(cursor)}`}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  }
+  return items;
+}
+
 // A POST that is safe to repeat: one Idempotency-Key per submission, reused when the same submission is
 // sent again (after a lost response or any other failure), so the API creates the thing once.
 async function postOnce(name, path, payload) {
@@ -333,9 +344,9 @@ async function showCase(id) {
   const path = `/cases/${encodeURIComponent(id)}`;
   const [read, comments, history, documents, totals] = await Promise.all([
     request(path),
-    api(`${path}/comments`),
-    isStaff() ? api(`${path}/history`) : [],
-    api(`${path}/documents`),
+    allPages(`${path}/comments`),
+    isStaff() ? allPages(`${path}/history`) : [],
+    allPages(`${path}/documents`),
     isStaff() ? api(`${path}/time-totals`) : null,
   ]);
   shown = read;

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import delete, func, select, update
@@ -25,6 +25,11 @@ from .schema import idempotency_keys, users
 
 CaseId = Annotated[uuid.UUID, Path(description="Case id")]
 """The ``{case_id}`` of a route's path."""
+PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
+"""``limit`` of a paged list (the default, 50, is the route's)."""
+PageCursor = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` of the previous page; absent for the first")
+]
 
 bearer = HTTPBearer(auto_error=False, description="Cognito access token (or a development token)")
 

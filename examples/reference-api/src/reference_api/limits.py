@@ -19,6 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import problem_response, problem_type
 
+# Per-case caps: what one case may hold, so that no case grows without bound (each list under a case is
+# also paged). Far above what a case needs in practice; past one, the answer is 409 case-limit-reached.
+COMMENTS_PER_CASE = 2_000
+TIME_ENTRIES_PER_CASE = 2_000
+DOCUMENTS_PER_CASE = 500
+MEMBERS_PER_CASE = 100
+
 
 class BodyLimit:
     """Pure ASGI middleware: bodies above ``max_bytes`` get 413 (path prefixes in ``larger`` have theirs)."""

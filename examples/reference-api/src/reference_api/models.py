@@ -139,6 +139,24 @@ class Member(BaseModel):
     created_at: dt.datetime
 
 
+_NEXT = "Pass as `cursor` to get the next page; null on the last"
+
+
+class CommentPage(BaseModel):
+    items: list[Comment]
+    next_cursor: str | None = Field(description=_NEXT)
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntry]
+    next_cursor: str | None = Field(description=_NEXT)
+
+
+class MemberPage(BaseModel):
+    items: list[Member]
+    next_cursor: str | None = Field(description=_NEXT)
+
+
 class Me(BaseModel):
     sub: str
     role: Role
@@ -189,6 +207,11 @@ class TimeEntry(BaseModel):
     approved_by: str | None
     version: int
     created_at: dt.datetime
+
+
+class TimeEntryPage(BaseModel):
+    items: list[TimeEntry]
+    next_cursor: str | None = Field(description=_NEXT)
 
 
 class UserTotal(BaseModel):
@@ -246,6 +269,11 @@ class Document(BaseModel):
     status: str = Field(description="pending until confirmed, then available")
     created_at: dt.datetime
     confirmed_at: dt.datetime | None
+
+
+class DocumentPage(BaseModel):
+    items: list[Document]
+    next_cursor: str | None = Field(description=_NEXT)
 
 
 class UploadTarget(BaseModel):
