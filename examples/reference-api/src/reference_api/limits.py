@@ -54,7 +54,7 @@ class BodyLimit:
         too_large = False
         started = False
 
-        async def counting(message: Message | None = None) -> Message:
+        async def counting() -> Message:
             nonlocal received, too_large
             if too_large:
                 return {"type": "http.disconnect"}
