@@ -38,7 +38,7 @@ def test_an_agent_uploads_a_document_and_downloads_it_again(watched: Watched, ap
     item = page.locator("#documents li")
     expect(item).to_have_text(f"router-note.txt ({len(NOTE)} bytes) Download")
     with api.as_user("agent-dora", "agent") as dora:
-        [stored] = dora.get(f"/cases/{case['id']}/documents").json()
+        [stored] = dora.get(f"/cases/{case['id']}/documents").json()["items"]
     assert (stored["filename"], stored["status"], stored["size_bytes"]) == (
         "router-note.txt",
         "available",
@@ -68,7 +68,7 @@ def test_an_upload_of_a_type_the_api_refuses_is_shown_and_nothing_is_stored(
     expect(page.locator("#error li")).to_contain_text(["content_type: Input should be"])
     expect(page.locator("#documents li")).to_have_count(0)
     with api.as_user("agent-dora", "agent") as dora:
-        assert dora.get(f"/cases/{case['id']}/documents").json() == []
+        assert dora.get(f"/cases/{case['id']}/documents").json()["items"] == []
     watched.assert_clean()
 
 
@@ -95,7 +95,7 @@ def test_an_agent_logs_time_and_sees_the_case_totals(watched: Watched, api: Api)
     )
     expect(page.get_by_label("Minutes worked")).to_have_value("")
     with api.as_user("agent-dora", "agent") as dora:
-        entries = dora.get(f"/cases/{case['id']}/time-entries").json()
+        entries = dora.get(f"/cases/{case['id']}/time-entries").json()["items"]
     mine = [(e["duration_s"], e["billable"], e["note"]) for e in entries if e["user_id"] == "agent-dora"]
     assert mine == [(2700, True, "Imaged and enrolled the laptop")]
     watched.assert_clean()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -104,6 +105,22 @@ def test_a_state_that_does_not_match_is_refused(watched: Watched, api: Api) -> N
     expect(page.locator("#error")).to_have_text("Sign-in state mismatch: sign in again.")
     expect(page.locator("#sign-in")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('accessToken')") is None
+    watched.assert_clean()
+
+
+def test_an_error_in_the_redirect_shows_only_our_own_words(watched: Watched, api: Api) -> None:
+    """A crafted link's error_description is never shown: state is checked first, then our message."""
+    page = watched.page
+    lure = "Your account is locked: call +1 555 0100"
+    query = f"error=access_denied&error_description={quote(lure)}"
+    page.goto(f"{api.url}/?{query}&state=forged")  # no sign-in started: nothing saved to match
+    expect(page.locator("#error")).to_have_text("Sign-in state mismatch: sign in again.")
+    start_sign_in(page)
+    state = parse_qs(urlsplit(page.url).query)["state"][0]
+    page.goto(f"{api.url}/?{query}&state={quote(state)}")  # even with the right state
+    expect(page.locator("#error")).to_have_text("Sign-in was refused or cancelled: sign in again.")
+    assert lure not in page.content()
+    expect(page.locator("#sign-in")).to_be_visible()
     watched.assert_clean()
 
 

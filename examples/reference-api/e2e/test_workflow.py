@@ -94,7 +94,7 @@ def test_an_agent_opens_a_case_once_moves_it_and_comments_internally(watched: Wa
     expect(page.locator("#comments li .meta")).to_contain_text(["agent-alice"])
     expect(page.get_by_label("Add a comment")).to_have_value("")
     with api.as_user("agent-alice", "agent") as alice:
-        comments = alice.get(f"/cases/{case_id}/comments").json()
+        comments = alice.get(f"/cases/{case_id}/comments").json()["items"]
     assert [(c["body"], c["internal"]) for c in comments] == [(note, True)]
 
     history = page.locator("#history li")

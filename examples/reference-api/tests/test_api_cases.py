@@ -50,8 +50,8 @@ async def test_create_returns_location_etag_and_history(client: httpx.AsyncClien
     assert r.headers["etag"] == '"1"'
     assert r.headers["location"] == f"/api/cases/{case['id']}"
     h = await client.get(f"/api/cases/{case['id']}/history", headers=staff["agent"])
-    assert [e["action"] for e in h.json()] == ["created"]
-    assert h.json()[0]["actor_id"] == "alice"
+    assert [e["action"] for e in h.json()["items"]] == ["created"]
+    assert h.json()["items"][0]["actor_id"] == "alice"
 
 
 async def test_full_workflow_and_illegal_moves(client: httpx.AsyncClient, staff: Any) -> None:
@@ -75,9 +75,9 @@ async def test_full_workflow_and_illegal_moves(client: httpx.AsyncClient, staff:
         assert r.json()["status"] == status
     assert r.json()["version"] == 7
     h = await client.get(f"/api/cases/{cid}/history", headers=staff["agent"])
-    assert [e["action"] for e in h.json()][1:3] == ["status.open", "status.hold"]
-    assert h.json()[2]["before"] == {"status": "open"}
-    assert h.json()[2]["after"] == {"status": "pending"}
+    assert [e["action"] for e in h.json()["items"]][1:3] == ["status.open", "status.hold"]
+    assert h.json()["items"][2]["before"] == {"status": "open"}
+    assert h.json()["items"][2]["after"] == {"status": "pending"}
 
 
 async def test_the_openapi_document_describes_the_workflow(client: httpx.AsyncClient, staff: Any) -> None:
@@ -139,7 +139,7 @@ async def test_patch_records_before_and_after(client: httpx.AsyncClient, staff: 
         headers={**staff["agent"], "If-Match": '"1"'},
     )
     assert r.status_code == 200
-    h = (await client.get(f"/api/cases/{case['id']}/history", headers=staff["agent"])).json()
+    h = (await client.get(f"/api/cases/{case['id']}/history", headers=staff["agent"])).json()["items"]
     assert h[-1]["before"] == {"team": "billing", "due_date": None}
     assert h[-1]["after"] == {"team": None, "due_date": "2030-01-31"}
 
@@ -292,9 +292,9 @@ async def test_clients_never_see_internal_comments(client: httpx.AsyncClient, st
     assert r.status_code == 201
     await client.post(f"/api/cases/{cid}/comments", json={"body": "we are on it"}, headers=staff["agent"])
     as_client = await client.get(f"/api/cases/{cid}/comments", headers=staff["client"])
-    assert [c["body"] for c in as_client.json()] == ["we are on it"]
+    assert [c["body"] for c in as_client.json()["items"]] == ["we are on it"]
     as_agent = await client.get(f"/api/cases/{cid}/comments", headers=staff["agent"])
-    assert [c["body"] for c in as_agent.json()] == ["note to self", "we are on it"]
+    assert [c["body"] for c in as_agent.json()["items"]] == ["note to self", "we are on it"]
     r = await client.post(
         f"/api/cases/{cid}/comments", json={"body": "psst", "internal": True}, headers=staff["client"]
     )
@@ -310,7 +310,7 @@ async def test_membership_grants_and_revokes_access(client: httpx.AsyncClient, s
     assert (await client.put(f"{url}/members/arno", headers=staff["manager"])).status_code == 200
     assert (await client.get(url, headers=staff["agent2"])).status_code == 200
     members = await client.get(f"{url}/members", headers=staff["agent"])
-    assert [m["user_id"] for m in members.json()] == ["arno"]
+    assert [m["user_id"] for m in members.json()["items"]] == ["arno"]
     assert (await client.delete(f"{url}/members/arno", headers=staff["manager"])).status_code == 204
     assert (await client.get(url, headers=staff["agent2"])).status_code == 404
     assert (await client.delete(f"{url}/members/arno", headers=staff["manager"])).status_code == 404

@@ -47,7 +47,7 @@ async def test_two_phase_upload_and_download(client: httpx.AsyncClient, auth: An
     assert got.status_code == 200
     assert got.content == PDF
     listed = await client.get(f"/api/cases/{case_id}/documents", headers=auth("max", "manager"))
-    assert [d["id"] for d in listed.json()] == [doc["id"]]
+    assert [d["id"] for d in listed.json()["items"]] == [doc["id"]]
     # Someone else's case: invisible.
     assert (
         await client.get(f"/api/documents/{doc['id']}/download", headers=auth("cole", "client"))

@@ -157,3 +157,23 @@ async def test_two_timers_at_once_only_one_runs(live: Any, live_client: httpx.As
             )
         ).scalar()
     assert running == 1
+
+
+@pytest.mark.parametrize("role", ["manager", "admin"])
+@pytest.mark.parametrize("action", ["approve", "reject"])
+async def test_nobody_approves_or_rejects_their_own_time(
+    client: httpx.AsyncClient, auth: Any, case_id: str, role: str, action: str
+) -> None:
+    """Four eyes: a supervisor's own entry needs another supervisor, whatever the role."""
+    me = auth("sam", role)
+    await client.get("/api/me", headers=me)
+    await client.put(f"/api/cases/{case_id}/members/sam", headers=auth("max", "manager"))
+    entry = await _log(client, me, case_id)
+    url = f"/api/time-entries/{entry['id']}"
+    assert (await client.post(f"{url}/submit", headers=me)).status_code == 200
+    refused = await client.post(f"{url}/{action}", headers=me)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "urn:reference-api:problem:own-time-entry"
+    other = auth("olga", "admin" if role == "manager" else "manager")
+    assert (await client.post(f"{url}/{action}", headers=other)).status_code == 200

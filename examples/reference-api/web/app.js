@@ -49,8 +49,9 @@ async function completeSignIn(params) {
   const saved = JSON.parse(sessionStorage.getItem("pkce") || "null");
   sessionStorage.removeItem("pkce");
   history.replaceState(null, "", "/");
-  if (params.get("error")) throw new Error(params.get("error_description") || params.get("error"));
+  // State first: a link anyone can craft must not get its words shown; and only our own messages.
   if (!saved || params.get("state") !== saved.state) throw new Error("Sign-in state mismatch: sign in again.");
+  if (params.get("error")) throw new Error("Sign-in was refused or cancelled: sign in again.");
   const response = await fetch(`${config.auth.hostedUiUrl}/oauth2/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -110,6 +111,17 @@ async function request(path, { method = "GET", body, headers = {} } = {}) {
 }
 
 const api = async (path, options) => (await request(path, options)).data;
+
+// Every item of a list under a case, page after page (the API sends items + next_cursor).
+async function allPages(path) {
+  const items = [];
+  for (let cursor = ""; cursor !== null; ) {
+    const page = await api(`${path}?limit=100${cursor && `&cursor=${encodeURIComponent(cursor)}`}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  }
+  return items;
+}
 
 // A POST that is safe to repeat: one Idempotency-Key per submission, reused when the same submission is
 // sent again (after a lost response or any other failure), so the API creates the thing once.
@@ -332,9 +344,9 @@ async function showCase(id) {
   const path = `/cases/${encodeURIComponent(id)}`;
   const [read, comments, history, documents, totals] = await Promise.all([
     request(path),
-    api(`${path}/comments`),
-    isStaff() ? api(`${path}/history`) : [],
-    api(`${path}/documents`),
+    allPages(`${path}/comments`),
+    isStaff() ? allPages(`${path}/history`) : [],
+    allPages(`${path}/documents`),
     isStaff() ? api(`${path}/time-totals`) : null,
   ]);
   shown = read;

@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+
+from pydantic import ValidationError
 
 from . import logs
 from .roles import ROLES
-from .settings import get_settings
+from .settings import check_host, configuration_problems, get_settings
 
 log = logging.getLogger("reference_api.cli")
 
@@ -46,7 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     args = parser.parse_args(argv)
 
-    settings = get_settings()
+    if args.command == "demo":  # the development command: asking for it is asking for development
+        os.environ.setdefault("API_ENVIRONMENT", "development")
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        print(f"reference_api: {configuration_problems(error)}", file=sys.stderr)
+        return 2
     logs.configure(settings.log_level)
     if args.command == "migrate":
         asyncio.run(_migrate(args.target, "down" if args.down else "up"))
@@ -65,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     from .server import serve
 
     host = settings.host if args.host is None else args.host
+    bad_host = check_host(settings, host)
+    if bad_host:
+        print(f"reference_api: {bad_host}", file=sys.stderr)
+        return 2
     serve(host, settings.port if args.port is None else args.port)
     return 0
 

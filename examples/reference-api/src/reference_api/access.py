@@ -11,15 +11,16 @@ see answers 404 (never 403), so its existence does not leak.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, true, tuple_
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Executable
 from starlette.responses import Response
 
+from . import cursor as cursors
 from .auth import Principal
 from .db import Database, all_rows, first_row
 from .jsonutil import json_response, plain
@@ -88,21 +89,78 @@ def require_supervisor(p: Principal) -> None:
         raise forbidden("only managers and admins may do this")
 
 
-async def case_rows(
+def _key_part(value: Any) -> str | int:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value if isinstance(value, int) else str(value)
+
+
+def _key_value(part: str | int, column: ColumnElement[Any]) -> Any:
+    """A cursor's key part back as the column's Python type (400 when it is not one)."""
+    python_type = column.type.python_type
+    try:
+        if python_type is dt.datetime and isinstance(part, str):
+            return dt.datetime.fromisoformat(part)
+        if python_type is uuid.UUID and isinstance(part, str):
+            return uuid.UUID(part)
+        if python_type in (int, str) and isinstance(part, python_type):
+            return part
+    except ValueError:
+        pass
+    raise ProblemError(400, "invalid cursor; start again without one", type_=problem_type("invalid-cursor"))
+
+
+async def case_page(
     db: Database,
     p: Principal,
     case_id: uuid.UUID,
-    stmt: Executable,
+    stmt: Select[Any],
     *,
+    kind: str,
+    key: tuple[ColumnElement[Any], ...],
+    limit: int,
+    cursor: str | None,
     staff_only: bool = False,
     allow_deleted: bool = False,
     omit: tuple[str, ...] = (),
 ) -> Response:
-    """A list under one case (comments, members, documents ...) as the JSON response: 404 when ``p``
-    cannot see the case, then 403 when the list is for staff only and ``p`` is a client."""
+    """One page of a list under one case (comments, members, documents ...), oldest first, as the JSON
+    response ``{"items": [...], "next_cursor": ...}``: keyset pagination on ``key`` (unique, ascending),
+    the cursor signed like the case list's. 404 when ``p`` cannot see the case, then 403 when the list is
+    for staff only and ``p`` is a client."""
+    secret = db.settings.cursor_secret.get_secret_value().encode()
+    scope = f"{kind}:{case_id}"
+    if cursor:
+        after = cursors.decode_key(secret, cursor, scope, len(key))
+        values = [
+            literal(_key_value(part, column), column.type) for part, column in zip(after, key, strict=True)
+        ]
+        stmt = stmt.where(tuple_(*key) > tuple_(*values))
+    stmt = stmt.order_by(*key).limit(limit + 1)
     async with db.read() as conn:
         await load_case(conn, p, case_id, allow_deleted=allow_deleted)
         if staff_only:
             require_staff(p)
         rows = await all_rows(conn, stmt)
-    return json_response([plain(r, *omit) for r in rows])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = cursors.encode_key(secret, scope, [_key_part(last[str(column.key)]) for column in key])
+    return json_response({"items": [plain(r, *omit) for r in rows], "next_cursor": next_cursor})
+
+
+async def check_cap(
+    conn: AsyncConnection, table: Any, case_id: uuid.UUID, cap: int, what: str, *, just_added: int = 0
+) -> None:
+    """409 when the case already holds ``cap`` rows of ``table`` (not counting ``just_added`` rows this
+    transaction wrote); call it with the case row locked (``load_case(..., for_update=True)``), so
+    concurrent additions cannot pass the cap together."""
+    count = (await conn.execute(select(func.count()).where(table.c.case_id == case_id))).scalar_one()
+    if count - just_added >= cap:
+        raise ProblemError(
+            409,
+            f"this case has reached its limit of {cap} {what}",
+            type_=problem_type("case-limit-reached"),
+            extra={"limit": cap},
+        )

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
@@ -18,18 +18,19 @@ from .auth import cognito_verifier
 from .cases import router as cases_router
 from .comments import router as comments_router
 from .db import Database
-from .deps import PrincipalDep, Replay, replay_handler
+from .deps import PrincipalDep, Replay, reject_nul, replay_handler
 from .directory import DirectoryUnavailable, build_directory
 from .documents import router as documents_router
 from .history import router as history_router
 from .jsonutil import JSON
+from .limits import BodyLimit
 from .logs import RequestContextMiddleware
 from .members import router as members_router
 from .models import Health, Me
 from .notify import AddressedMailer
 from .problems import Problem, problem_response, problem_type
 from .settings import Settings, get_settings
-from .storage import build_storage
+from .storage import LOCAL_STORAGE_PATH, build_storage
 from .time_entries import router as time_router
 from .worker import build_mailer, run_worker
 from .workflow import router as workflow_router
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         docs_url="/api/docs" if settings.allows_dev_tools else None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=[Depends(reject_nul)],  # U+0000 in a query or path: 422 (request bodies: models.py)
     )
     app.state.settings = settings
     app.state.db = db
@@ -84,6 +86,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # a 50-case page goes from 21 KB to 2.5 KB for about 0.12 ms of CPU at level 5; only for clients
     # that send Accept-Encoding: gzip, and only bodies of 1 KB or more.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    # Before authentication and any handler; inside RequestContextMiddleware, so the 413 is logged with
+    # its request id. Only the development stand-in for S3 takes documents (plus its form fields).
+    larger: tuple[tuple[str, int], ...] = ()
+    if settings.allows_dev_tools and settings.documents_backend == "local":
+        larger = ((LOCAL_STORAGE_PATH + "/", settings.documents_max_bytes + 64 * 1024),)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=larger)
     app.add_middleware(RequestContextMiddleware)
 
     @app.get("/health", operation_id="health", response_model=Health, tags=["ops"], include_in_schema=True)

@@ -7,11 +7,12 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from . import history
-from .access import case_rows, forbidden, load_case
+from .access import case_page, check_cap, forbidden, load_case
 from .db import one_row
-from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
+from .deps import CaseId, DbDep, IdempotencyDep, PageCursor, PageLimit, PrincipalDep
 from .jsonutil import JSON, dumps, plain
-from .models import Comment, CommentCreate
+from .limits import COMMENTS_PER_CASE
+from .models import Comment, CommentCreate, CommentPage
 from .problems import AUTH, responses
 from .schema import comments
 
@@ -21,15 +22,18 @@ router = APIRouter(prefix="/api/cases", tags=["cases"])
 @router.get(
     "/{case_id}/comments",
     operation_id="listComments",
-    response_model=list[Comment],
-    responses=responses(*AUTH, 404, 422),
-    summary="Comments on a case, oldest first (clients see public ones only)",
+    response_model=CommentPage,
+    responses=responses(400, *AUTH, 404, 422),
+    summary="Comments on a case, oldest first, one page at a time (clients see public ones only)",
 )
-async def list_comments(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
+async def list_comments(
+    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
+) -> Response:
     stmt = select(comments).where(comments.c.case_id == case_id)
     if not p.is_staff:
         stmt = stmt.where(comments.c.internal.is_(False))
-    return await case_rows(db, p, case_id, stmt.order_by(comments.c.created_at, comments.c.id))
+    key = (comments.c.created_at, comments.c.id)
+    return await case_page(db, p, case_id, stmt, kind="comments", key=key, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -38,15 +42,16 @@ async def list_comments(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response
     status_code=201,
     response_model=Comment,
     responses=responses(*AUTH, 404, 409, 422),
-    summary="Comment on a case",
+    summary=f"Comment on a case (at most {COMMENTS_PER_CASE} per case)",
 )
 async def create_comment(
     case_id: CaseId, body: CommentCreate, db: DbDep, p: PrincipalDep, idem: IdempotencyDep
 ) -> Response:
     async with db.transaction() as conn:
-        await load_case(conn, p, case_id)
+        await load_case(conn, p, case_id, for_update=True)
         if body.internal and not p.is_staff:
             raise forbidden("clients may not write internal comments")
+        await check_cap(conn, comments, case_id, COMMENTS_PER_CASE, "comments")
         row = await one_row(
             conn,
             comments.insert()

@@ -186,6 +186,7 @@ class Database:
             pool_timeout=settings.db_pool_timeout_s,
             pool_pre_ping=True,
             pool_recycle=1800,
+            hide_parameters=True,  # bound values are users' text: never in an error message or a log
             json_serializer=lambda value: orjson.dumps(value).decode(),
             json_deserializer=orjson.loads,
         )

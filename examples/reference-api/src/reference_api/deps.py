@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -18,13 +19,36 @@ from starlette.responses import Response
 
 from .auth import Principal, TokenVerifier, unauthorized
 from .db import Database, one_row
+from .models import NUL_MESSAGE, has_nul
 from .problems import ProblemError, problem_type
 from .schema import idempotency_keys, users
 
 CaseId = Annotated[uuid.UUID, Path(description="Case id")]
 """The ``{case_id}`` of a route's path."""
+PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
+"""``limit`` of a paged list (the default, 50, is the route's)."""
+PageCursor = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` of the previous page; absent for the first")
+]
 
 bearer = HTTPBearer(auto_error=False, description="Cognito access token (or a development token)")
+
+
+async def reject_nul(request: Request) -> None:
+    """Every route's first dependency: U+0000 in a query parameter or path segment is a 422.
+
+    Request bodies are checked by their models (``models.Strict``); header values cannot carry it
+    (the HTTP server refuses the request). PostgreSQL's text cannot hold it, so it never gets there.
+    """
+    errors = [
+        {"loc": ["query", name], "msg": NUL_MESSAGE, "type": "string_nul"}
+        for name, value in request.query_params.multi_items()
+        if has_nul(value) or has_nul(name)
+    ]
+    if has_nul(request.url.path):
+        errors.append({"loc": ["path"], "msg": NUL_MESSAGE, "type": "string_nul"})
+    if errors:
+        raise RequestValidationError(errors)
 
 
 async def get_db(request: Request) -> Database:

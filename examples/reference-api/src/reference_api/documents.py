@@ -14,11 +14,12 @@ from fastapi import APIRouter, Path, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from .access import case_rows, load_case, visible
+from .access import case_page, check_cap, load_case, visible
 from .db import first_row, one_row
-from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
+from .deps import CaseId, DbDep, IdempotencyDep, PageCursor, PageLimit, PrincipalDep
 from .jsonutil import JSON, dumps, json_response, plain
-from .models import Document, DocumentCreate, DocumentUpload, DownloadLink
+from .limits import DOCUMENTS_PER_CASE
+from .models import Document, DocumentCreate, DocumentPage, DocumentUpload, DownloadLink
 from .problems import AUTH, ProblemError, problem_type, responses
 from .schema import cases, documents
 from .storage import Storage
@@ -73,7 +74,8 @@ async def create_upload(
     key = f"cases/{case_id}/{doc_id}"
     storage = _storage(request)
     async with db.transaction() as conn:
-        await load_case(conn, p, case_id)
+        await load_case(conn, p, case_id, for_update=True)
+        await check_cap(conn, documents, case_id, DOCUMENTS_PER_CASE, "documents")
         row = await one_row(
             conn,
             documents.insert()
@@ -139,13 +141,16 @@ async def confirm(
 @router.get(
     "/cases/{case_id}/documents",
     operation_id="listDocuments",
-    response_model=list[Document],
-    responses=responses(*AUTH, 404, 422),
+    response_model=DocumentPage,
+    responses=responses(400, *AUTH, 404, 422),
     summary="Documents of a case, oldest first",
 )
-async def list_documents(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    stmt = select(*DOC_COLUMNS).where(documents.c.case_id == case_id).order_by(documents.c.created_at)
-    return await case_rows(db, p, case_id, stmt)
+async def list_documents(
+    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
+) -> Response:
+    stmt = select(*DOC_COLUMNS).where(documents.c.case_id == case_id)
+    key = (documents.c.created_at, documents.c.id)
+    return await case_page(db, p, case_id, stmt, kind="documents", key=key, limit=limit, cursor=cursor)
 
 
 @router.get(

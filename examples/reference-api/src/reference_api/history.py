@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from .access import case_rows
-from .deps import CaseId, DbDep, PrincipalDep
+from .access import case_page
+from .deps import CaseId, DbDep, PageCursor, PageLimit, PrincipalDep
 from .jsonutil import dumps
-from .models import HistoryEntry
+from .models import HistoryPage
 from .problems import AUTH, responses
 from .schema import case_history
 
@@ -47,10 +47,23 @@ async def record(
 @router.get(
     "/{case_id}/history",
     operation_id="listCaseHistory",
-    response_model=list[HistoryEntry],
-    responses=responses(*AUTH, 404, 422),
-    summary="Every change to a case, oldest first (staff only)",
+    response_model=HistoryPage,
+    responses=responses(400, *AUTH, 404, 422),
+    summary="Every change to a case, oldest first, one page at a time (staff only)",
 )
-async def list_history(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    stmt = select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id)
-    return await case_rows(db, p, case_id, stmt, staff_only=True, allow_deleted=True)
+async def list_history(
+    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
+) -> Response:
+    stmt = select(case_history).where(case_history.c.case_id == case_id)
+    return await case_page(
+        db,
+        p,
+        case_id,
+        stmt,
+        kind="history",
+        key=(case_history.c.id,),
+        limit=limit,
+        cursor=cursor,
+        staff_only=True,
+        allow_deleted=True,
+    )

@@ -11,11 +11,12 @@ from sqlalchemy.dialects.postgresql import insert
 from starlette.responses import Response
 
 from . import history
-from .access import case_rows, load_case, require_supervisor
+from .access import case_page, check_cap, load_case, require_supervisor
 from .db import first_row, one_row
-from .deps import CaseId, DbDep, PrincipalDep
+from .deps import CaseId, DbDep, PageCursor, PageLimit, PrincipalDep
 from .jsonutil import json_response, plain
-from .models import Member
+from .limits import MEMBERS_PER_CASE
+from .models import Member, MemberPage
 from .problems import AUTH, ProblemError, problem_type, responses
 from .schema import case_members
 
@@ -26,21 +27,26 @@ MemberId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0
 @router.get(
     "/{case_id}/members",
     operation_id="listCaseMembers",
-    response_model=list[Member],
-    responses=responses(*AUTH, 404, 422),
-    summary="People given access to a case (staff only)",
+    response_model=MemberPage,
+    responses=responses(400, *AUTH, 404, 422),
+    summary="People given access to a case, by user id, one page at a time (staff only)",
 )
-async def list_members(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    stmt = select(case_members).where(case_members.c.case_id == case_id).order_by(case_members.c.user_id)
-    return await case_rows(db, p, case_id, stmt, staff_only=True)
+async def list_members(
+    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
+) -> Response:
+    stmt = select(case_members).where(case_members.c.case_id == case_id)
+    key = (case_members.c.user_id,)
+    return await case_page(
+        db, p, case_id, stmt, kind="members", key=key, limit=limit, cursor=cursor, staff_only=True
+    )
 
 
 @router.put(
     "/{case_id}/members/{user_id}",
     operation_id="addCaseMember",
     response_model=Member,
-    responses=responses(*AUTH, 404, 422),
-    summary="Give a person access to a case (managers and admins; idempotent)",
+    responses=responses(*AUTH, 404, 409, 422),
+    summary=f"Give a person access to a case (managers and admins; idempotent; at most {MEMBERS_PER_CASE})",
 )
 async def add_member(case_id: CaseId, user_id: MemberId, db: DbDep, p: PrincipalDep) -> Response:
     async with db.transaction() as conn:
@@ -57,6 +63,7 @@ async def add_member(case_id: CaseId, user_id: MemberId, db: DbDep, p: Principal
             mine = (case_members.c.case_id == case_id) & (case_members.c.user_id == user_id)
             row = await one_row(conn, select(case_members).where(mine))
         else:
+            await check_cap(conn, case_members, case_id, MEMBERS_PER_CASE, "members", just_added=1)
             await history.record(conn, case_id, p.sub, "member.added", None, {"user_id": user_id})
     return json_response(plain(row))
 

@@ -9,7 +9,7 @@ import uuid
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from .roles import Role
 
@@ -35,8 +35,28 @@ class Priority(str, Enum):
     urgent = "urgent"
 
 
+NUL_MESSAGE = "text must not contain U+0000 (NUL)"
+"""PostgreSQL's text cannot hold U+0000: refused as a 422 at the edge instead of failing in the database."""
+
+
+def has_nul(value: object) -> bool:
+    """True when ``value``, a string or a list of strings, contains U+0000."""
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value)
+
+
 class Strict(BaseModel):
+    """Base of every request body: unknown fields and U+0000 in any text are validation errors."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if has_nul(value):
+            raise ValueError(NUL_MESSAGE)
+        return value
 
 
 class CaseCreate(Strict):
@@ -119,6 +139,24 @@ class Member(BaseModel):
     created_at: dt.datetime
 
 
+_NEXT = "Pass as `cursor` to get the next page; null on the last"
+
+
+class CommentPage(BaseModel):
+    items: list[Comment]
+    next_cursor: str | None = Field(description=_NEXT)
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntry]
+    next_cursor: str | None = Field(description=_NEXT)
+
+
+class MemberPage(BaseModel):
+    items: list[Member]
+    next_cursor: str | None = Field(description=_NEXT)
+
+
 class Me(BaseModel):
     sub: str
     role: Role
@@ -170,6 +208,11 @@ class TimeEntry(BaseModel):
     approved_by: str | None
     version: int
     created_at: dt.datetime
+
+
+class TimeEntryPage(BaseModel):
+    items: list[TimeEntry]
+    next_cursor: str | None = Field(description=_NEXT)
 
 
 class UserTotal(BaseModel):
@@ -227,6 +270,11 @@ class Document(BaseModel):
     status: str = Field(description="pending until confirmed, then available")
     created_at: dt.datetime
     confirmed_at: dt.datetime | None
+
+
+class DocumentPage(BaseModel):
+    items: list[Document]
+    next_cursor: str | None = Field(description=_NEXT)
 
 
 class UploadTarget(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -174,8 +175,47 @@ def _is_connection_error(error: object) -> bool:
     return False
 
 
+def _database_error(exc: BaseException) -> BaseException | None:
+    """The driver's error when ``exc`` is (or wraps) a database error, else None."""
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError | asyncpg.PostgresError | asyncpg.InterfaceError):
+        return None
+    error: BaseException | None = exc
+    for _ in range(4):  # SQLAlchemy's error wraps its adapter's, which wraps asyncpg's
+        if error is None or isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError):
+            break
+        error = getattr(error, "orig", None) or error.__cause__
+    return error or exc
+
+
+def log_unhandled(exc: BaseException, path: str) -> None:
+    """Log an unhandled error; a database error without its message.
+
+    PostgreSQL's and asyncpg's messages quote what was sent ("invalid input for query argument $1:
+    '<the user's text>'", "Key (email)=(...) already exists"), and SQLAlchemy's message adds the
+    statement. Users' text and e-mail addresses do not belong in logs: a database error is logged as
+    its class, SQLSTATE, constraint and the stack (code locations only), which is what a fix needs.
+    """
+    driver = _database_error(exc)
+    if driver is None:
+        log.error("unhandled error", exc_info=exc, extra={"path": path})
+        return
+    log.error(
+        "unhandled database error",
+        extra={
+            "path": path,
+            "error": type(driver).__name__,
+            "sqlstate": getattr(driver, "sqlstate", None),
+            "constraint": getattr(driver, "constraint_name", None),
+            "stack": "".join(traceback.format_tb(exc.__traceback__)),
+        },
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"path": request.url.path})
+    log_unhandled(exc, request.url.path)
     return problem_response(request, 500, detail="An unexpected error occurred; quote the request id.")
 
 

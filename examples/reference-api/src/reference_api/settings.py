@@ -5,18 +5,22 @@ Every setting is the environment variable ``API_`` + its name in capitals (``db_
 nowhere else. (``python -m reference_api demo`` sets ``DATABASE_URL`` itself when it starts an
 embedded PostgreSQL, before it reads the settings.)
 
-With ``API_ENVIRONMENT=production`` the settings are checked at start: a cursor secret that is not a
-placeholder, a Cognito issuer with its app clients and user pool, a database, and a bucket when
-documents go to S3. A misconfigured task then fails its deployment instead of serving. ``development``
-and ``test`` skip those checks and allow the development pieces (``allows_dev_tools``).
+The environment is ``production`` unless ``API_ENVIRONMENT`` says otherwise, and in production the
+settings are checked at start: a cursor secret that is not a placeholder, a Cognito issuer with its app
+clients and user pool, a database, and a bucket when documents go to S3. A misconfigured task, or a process
+started with no configuration at all, then exits naming what is missing instead of serving (the command line
+prints :func:`configuration_problems`). ``development`` and ``test`` must be asked for explicitly; they
+skip those checks and allow the development pieces (``allows_dev_tools``), which are served on a
+loopback address only (:func:`check_host`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "dev-only", "example", "secret")
@@ -27,7 +31,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="API_", extra="ignore", populate_by_name=True)
 
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Literal["development", "test", "production"] = "production"
     log_level: str = "INFO"
 
     # Serving (`python -m reference_api serve`; its --host and --port take precedence). Keep-alive
@@ -91,6 +95,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1, le=50)
     outbox_poll_s: float = Field(default=2.0, gt=0)
 
+    # Request bodies above this many bytes are refused with 413 before they are read (limits.py).
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+
     # Idempotency keys are kept this long.
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
     # Signing key for pagination cursors (opaque to clients, tamper-evident).
@@ -142,3 +149,32 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def configuration_problems(error: ValidationError) -> str:
+    """What is wrong or missing, in one message for a person starting the process."""
+    found = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+    return (
+        f"the configuration is incomplete: {found}. API_ENVIRONMENT is production unless set; for local "
+        "development set API_ENVIRONMENT=development (or run `python -m reference_api demo`)."
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(settings: Settings, host: str) -> str | None:
+    """Why ``host`` may not be served with these settings, or None: outside production the development
+    issuer mints any token for anyone who reaches the port, so it listens on loopback only."""
+    if settings.allows_dev_tools and not is_loopback(host):
+        return (
+            f"refusing to serve API_ENVIRONMENT={settings.environment} on {host}: the development pieces "
+            "(token issuer, sign-in) listen on a loopback address only (127.0.0.1, ::1, localhost)"
+        )
+    return None

@@ -18,15 +18,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from .access import case_rows, forbidden, load_case, require_staff, require_supervisor, visible
+from .access import case_page, check_cap, forbidden, load_case, require_staff, require_supervisor, visible
 from .auth import Principal
 from .db import first_row, one_row
-from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
+from .deps import (
+    CaseId,
+    DbDep,
+    IdempotencyDep,
+    IfMatch,
+    PageCursor,
+    PageLimit,
+    PrincipalDep,
+    check_if_match,
+    etag,
+)
 from .jsonutil import JSON, dumps, json_response, plain
+from .limits import TIME_ENTRIES_PER_CASE
 from .models import (
     CaseTimeTotals,
     TimeEntry,
     TimeEntryCreate,
+    TimeEntryPage,
     TimeEntryUpdate,
     TimerStart,
     Timesheet,
@@ -87,15 +99,16 @@ def _own_draft(p: Principal, row: Any) -> None:
     status_code=201,
     response_model=TimeEntry,
     responses=responses(*AUTH, 404, 409, 422),
-    summary="Log time on a case (staff)",
+    summary=f"Log time on a case (staff; at most {TIME_ENTRIES_PER_CASE} entries per case)",
 )
 async def create_entry(
     case_id: CaseId, body: TimeEntryCreate, db: DbDep, p: PrincipalDep, idem: IdempotencyDep
 ) -> Response:
     started = body.started_at or (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=body.duration_s))
     async with db.transaction() as conn:
-        await load_case(conn, p, case_id)
+        await load_case(conn, p, case_id, for_update=True)
         require_staff(p)
+        await check_cap(conn, time_entries, case_id, TIME_ENTRIES_PER_CASE, "time entries")
         row = await one_row(
             conn,
             time_entries.insert()
@@ -118,17 +131,18 @@ async def create_entry(
 @router.get(
     "/cases/{case_id}/time-entries",
     operation_id="listTimeEntries",
-    response_model=list[TimeEntry],
-    responses=responses(*AUTH, 404, 422),
-    summary="Time logged on a case, oldest first (staff)",
+    response_model=TimeEntryPage,
+    responses=responses(400, *AUTH, 404, 422),
+    summary="Time logged on a case, oldest first, one page at a time (staff)",
 )
-async def list_entries(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
-    stmt = (
-        select(time_entries)
-        .where(time_entries.c.case_id == case_id)
-        .order_by(time_entries.c.started_at, time_entries.c.id)
+async def list_entries(
+    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
+) -> Response:
+    stmt = select(time_entries).where(time_entries.c.case_id == case_id)
+    key = (time_entries.c.started_at, time_entries.c.id)
+    return await case_page(
+        db, p, case_id, stmt, kind="time-entries", key=key, limit=limit, cursor=cursor, staff_only=True
     )
-    return await case_rows(db, p, case_id, stmt, staff_only=True)
 
 
 @router.get(
@@ -194,8 +208,9 @@ async def start_timer(
     body = body or TimerStart()
     try:
         async with db.transaction() as conn:
-            await load_case(conn, p, case_id)
+            await load_case(conn, p, case_id, for_update=True)
             require_staff(p)
+            await check_cap(conn, time_entries, case_id, TIME_ENTRIES_PER_CASE, "time entries")
             row = await one_row(
                 conn,
                 time_entries.insert()
@@ -318,6 +333,12 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
             row = await _load_entry(conn, p, entry_id, for_update=True)
             if supervisor:
                 require_supervisor(p)
+                if row["user_id"] == p.sub:  # four eyes: nobody approves or rejects their own time
+                    raise ProblemError(
+                        403,
+                        f"you cannot {action} your own time entry; another manager or admin must",
+                        type_=problem_type("own-time-entry"),
+                    )
             elif row["user_id"] != p.sub:
                 raise forbidden("only the person who logged the time may submit it")
             if if_match is not None:
