@@ -39,6 +39,7 @@ def test_the_default_environment_is_production(monkeypatch: pytest.MonkeyPatch) 
     configured = Settings(
         cognito_issuer="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example",
         cognito_client_ids=["abc"],
+        cognito_user_pool_id="us-east-1_Example",
         database_url="postgresql://app@db/app",
         cursor_secret="k" * 40,
     )

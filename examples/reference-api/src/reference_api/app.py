@@ -173,6 +173,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             for name, sub in components["Problem"].pop("$defs", {}).items():
                 components.setdefault(name, sub)
+            # Any operation that takes a body answers 400 when the body cannot be parsed (not JSON, not
+            # UTF-8): documented once here rather than on each route.
+            (unparsable,) = problems.responses(400).values()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if isinstance(operation, dict) and "requestBody" in operation:
+                        operation.setdefault("responses", {}).setdefault("400", unparsable)
             app.openapi_schema = schema
         return app.openapi_schema
 
