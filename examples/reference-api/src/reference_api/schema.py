@@ -166,6 +166,9 @@ outbox = Table(
     Column("dead_at", DateTime(timezone=True)),
     Column("last_error", Text),
     _now(),
+    # The worker's claim: which batch holds the row (a fresh id per claim) and until when; see worker.py.
+    Column("lease_id", UUID(as_uuid=True)),
+    Column("leased_until", DateTime(timezone=True)),
     Index(
         "ix_outbox_pending",
         "next_attempt_at",

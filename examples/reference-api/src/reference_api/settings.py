@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     outbox_batch: int = Field(default=20, ge=1, le=500)
     outbox_max_attempts: int = Field(default=8, ge=1, le=50)
     outbox_poll_s: float = Field(default=2.0, gt=0)
+    # A claimed row is the worker's for this long (renewed before each send), then any worker may take it
+    # over; each send is cut off after outbox_send_timeout_s, which must be shorter. SES's own client
+    # timeouts end a send after about 21 s.
+    outbox_lease_s: float = Field(default=120.0, gt=0)
+    outbox_send_timeout_s: float = Field(default=30.0, gt=0)
 
     # Idempotency keys are kept this long.
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
@@ -97,6 +102,15 @@ class Settings(BaseSettings):
         end served by the API, the local storage endpoints, demo data and tokens) and the Swagger UI page.
         """
         return self.environment != "production"
+
+    @model_validator(mode="after")
+    def _check_outbox_lease(self) -> Settings:
+        if self.outbox_send_timeout_s >= self.outbox_lease_s:
+            raise ValueError(
+                "API_OUTBOX_SEND_TIMEOUT_S must be shorter than API_OUTBOX_LEASE_S (a send that outlives its"
+                " lease lets another worker send the message again)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
