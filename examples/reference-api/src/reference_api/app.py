@@ -26,6 +26,7 @@ from .logs import RequestContextMiddleware
 from .members import router as members_router
 from .models import Health, Me
 from .problems import Problem, problem_response
+from .retention import run_retention
 from .settings import Settings, get_settings
 from .storage import build_storage
 from .time_entries import router as time_router
@@ -42,15 +43,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if own_db:
             app.state.db = Database(settings)
         stop = asyncio.Event()
-        worker = None
+        background = []
         if settings.outbox_worker:
-            worker = asyncio.create_task(run_worker(app.state.db, build_mailer(settings), stop))
+            background.append(asyncio.create_task(run_worker(app.state.db, build_mailer(settings), stop)))
+        if settings.retention_worker:
+            background.append(asyncio.create_task(run_retention(app.state.db, stop)))
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
-                await worker
+            for task in background:
+                await task
             if own_db:
                 await app.state.db.dispose()
 

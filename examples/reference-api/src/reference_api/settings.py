@@ -91,6 +91,12 @@ class Settings(BaseSettings):
 
     # Idempotency keys are kept this long.
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
+    # Retention (retention.py): sent e-mail is deleted this long after it was sent; each task purges every
+    # retention_interval_s, at most retention_batch rows per transaction.
+    outbox_sent_retention_s: int = Field(default=24 * 3600, ge=60)
+    retention_worker: bool = True
+    retention_interval_s: float = Field(default=600.0, gt=0)
+    retention_batch: int = Field(default=1000, ge=1, le=100_000)
     # Signing key for pagination cursors (opaque to clients, tamper-evident).
     cursor_secret: SecretStr = SecretStr("dev-only-cursor-secret-change-me")
 
