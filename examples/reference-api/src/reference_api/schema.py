@@ -220,6 +220,8 @@ documents = Table(
     Column("storage_key", Text, nullable=False, unique=True),
     _now(),
     Column("confirmed_at", DateTime(timezone=True)),
+    # The version of the object that was checked at confirm and is served on download.
+    Column("version_id", Text),
     CheckConstraint("status IN ('pending', 'available')", name="status"),
     CheckConstraint("size_bytes > 0", name="size"),
     Index("ix_documents_case_id_created_at", "case_id", "created_at"),
