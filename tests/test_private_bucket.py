@@ -286,7 +286,7 @@ def test_grant_object_read_write_reaches_one_prefix_and_the_key_through_s3_only(
     arn = wired.resolve(wired.pb.bucket.bucket_arn)
     assert _statements(wired, wired.extra["writer"]) == [
         {
-            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
             "Effect": "Allow",
             "Resource": {"Fn::Join": ["", [arn, "/cases/*"]]},
         },
@@ -302,7 +302,11 @@ def test_grant_object_read_write_reaches_one_prefix_and_the_key_through_s3_only(
 def test_grant_object_read_reads_only(wired: Built) -> None:
     arn = wired.resolve(wired.pb.bucket.bucket_arn)
     assert _statements(wired, wired.extra["reader"]) == [
-        {"Action": "s3:GetObject", "Effect": "Allow", "Resource": {"Fn::Join": ["", [arn, "/exports/*"]]}},
+        {
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [arn, "/exports/*"]]},
+        },
         {
             "Action": "kms:Decrypt",
             "Condition": _kms_conditions(wired, "exports/"),

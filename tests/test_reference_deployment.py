@@ -205,10 +205,11 @@ def test_every_acknowledgement_is_structural_or_a_named_opt_out(synthesized: dic
     found = _ours(synthesized["stack"])
     keys = sorted({(a.rule_id.split("[")[0], a.path) for a in found})
     assert keys == sorted(ACKNOWLEDGED), "acknowledgements changed: update ACKNOWLEDGED and docs"
-    # 50 acknowledgements on 49 (rule, resource) pairs: SecureFargateApi acknowledges ECS2 on the task
-    # definition twice (environment= and connect()), with the same meaning. 7 are opt-outs by a prop.
-    assert len(found) == 50
-    assert len(ACKNOWLEDGED) == 49
+    # 51 acknowledgements on 50 (rule, resource) pairs: SecureFargateApi acknowledges ECS2 on the task
+    # definition twice (environment= and connect()), with the same meaning, and the task role's policy
+    # has IAM5 once for each of the two document prefixes (uploads/, cases/). 7 are opt-outs by a prop.
+    assert len(found) == 51
+    assert len(ACKNOWLEDGED) == 50
     assert sum(kind == "prop" for kind in ACKNOWLEDGED.values()) == 7
     for ack in found:
         assert len(ack.reason) > 60, ack
@@ -383,26 +384,35 @@ def test_task_role_reaches_document_objects_of_its_bucket_and_sends_mail_from_it
         by_service.setdefault(actions[0].split(":")[0], []).append(s)
     assert sorted(by_service) == ["cognito-idp", "kms", "s3", "secretsmanager", "ses"]
     bucket_arn = _resolve(stack, stack.documents.bucket.bucket_arn)
+    # uploads/: what browsers send, checked at confirm; cases/: the confirmed copies, read by version.
     assert by_service["s3"] == [
         {
-            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
             "Effect": "Allow",
-            "Resource": {"Fn::Join": ["", [bucket_arn, "/cases/*"]]},
+            "Resource": [
+                {"Fn::Join": ["", [bucket_arn, "/cases/*"]]},
+                {"Fn::Join": ["", [bucket_arn, "/uploads/*"]]},
+            ],
         }
     ]
     kms_keys = [s["Resource"] for s in by_service["kms"]]
     assert _resolve(stack, stack.data_key.key_arn) in kms_keys
-    documents_kms = next(
-        s for s in by_service["kms"] if s["Resource"] == _resolve(stack, stack.data_key.key_arn)
-    )
-    # Through S3 only, for this bucket (its ARN with S3 Bucket Keys) or its objects under cases/.
-    assert documents_kms["Condition"] == {
-        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"},
-        "StringLike": {
-            "kms:EncryptionContext:aws:s3:arn": [bucket_arn, {"Fn::Join": ["", [bucket_arn, "/cases/*"]]}]
-        },
-    }
-    assert sorted(documents_kms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    documents_kms = [s for s in by_service["kms"] if s["Resource"] == _resolve(stack, stack.data_key.key_arn)]
+    # Through S3 only, for this bucket (its ARN with S3 Bucket Keys) or its objects under one prefix.
+    assert [s["Condition"] for s in documents_kms] == [
+        {
+            "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"},
+            "StringLike": {
+                "kms:EncryptionContext:aws:s3:arn": [
+                    bucket_arn,
+                    {"Fn::Join": ["", [bucket_arn, f"/{prefix}*"]]},
+                ]
+            },
+        }
+        for prefix in ("uploads/", "cases/")
+    ]
+    for statement in documents_kms:
+        assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
     assert by_service["ses"] == [
         {
             "Action": ["ses:SendEmail", "ses:SendRawEmail"],
@@ -440,9 +450,69 @@ def test_documents_bucket_is_a_private_bucket_with_the_data_key_web_cors_and_sha
         "LogFilePrefix": "s3-access-logs/documents/",
     }
     (cors,) = bucket["CorsConfiguration"]["CorsRules"]
-    assert sorted(cors["AllowedMethods"]) == ["GET", "PUT"]
+    assert sorted(cors["AllowedMethods"]) == ["GET", "POST"]  # the presigned POST form, the presigned GET
     assert cors["AllowedOrigins"] == [_resolve(stack, stack.web.url)]
     assert "ReplicationConfiguration" not in bucket  # documents_replication_destination not given
+
+
+def test_unconfirmed_uploads_expire_and_confirmed_documents_do_not(synthesized: dict[str, Any]) -> None:
+    stack = synthesized["stack"]
+    logical = stack.get_logical_id(stack.documents.bucket.node.default_child)
+    bucket = synthesized["template"]["Resources"][logical]["Properties"]
+    rules = {r.get("Id"): r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["ExpireUnconfirmedUploads"] == {
+        "Id": "ExpireUnconfirmedUploads",
+        "Prefix": "uploads/",
+        "ExpirationInDays": 1,
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        "Status": "Enabled",
+    }
+    assert rules["RemoveExpiredUploadMarkers"] == {
+        "Id": "RemoveExpiredUploadMarkers",
+        "Prefix": "uploads/",
+        "ExpiredObjectDeleteMarker": True,
+        "Status": "Enabled",
+    }
+    # Every other rule applies to noncurrent versions only: nothing expires a confirmed document under cases/.
+    for rule_id, rule in rules.items():
+        if rule_id not in ("ExpireUnconfirmedUploads", "RemoveExpiredUploadMarkers"):
+            assert "ExpirationInDays" not in rule and "ExpirationDate" not in rule, rule
+
+
+def test_the_csp_connect_src_allows_the_documents_bucket(synthesized: dict[str, Any]) -> None:
+    """The browser uploads and downloads straight to and from the bucket: its origin is in connect-src,
+    named without a reference (the bucket's name is fixed: stack, account, region), so no cycle."""
+    stack = synthesized["stack"]
+    logical = stack.get_logical_id(stack.documents.bucket.node.default_child)
+    resource = synthesized["template"]["Resources"][logical]
+    name = "casemgmtreferenceapi-documents-111111111111-us-east-1"
+    assert resource["Properties"]["BucketName"] == name
+    assert resource["DeletionPolicy"] == "RetainExceptOnCreate"  # a rolled-back create leaves no name behind
+    policies = resources_of(synthesized["template"], "AWS::CloudFront::ResponseHeadersPolicy").values()
+    (csp,) = [
+        p["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"][
+            "ContentSecurityPolicy"
+        ]
+        for p in policies
+    ]
+    assert isinstance(csp, str)  # a literal: no reference to the bucket, so no dependency cycle
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split(";") if d.strip()}
+    connect = directives["connect-src"]
+    assert f"https://{name}.s3.amazonaws.com" in connect  # where boto3 presigns (us-east-1)
+    assert f"https://{name}.s3.us-east-1.amazonaws.com" in connect
+    assert not [s for s in connect if "*" in s]  # no wildcard: not any bucket in the world
+    # What the API presigns reaches that origin.
+    import asyncio
+
+    import boto3
+    from reference_api.storage import S3Storage
+
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    target = asyncio.run(
+        S3Storage(name, "us-east-1", client).upload_target("cases/c/d", "text/plain", 3, 300)
+    )
+    assert target["url"].rstrip("/") in connect
 
 
 # ------------------------------------------------------------------------------------ identity and web

@@ -32,7 +32,7 @@ from cdk_casemgmt.errors import Problems
 
 __all__ = ["PrivateBucket"]
 
-_READ = ("s3:GetObject",)
+_READ = ("s3:GetObject", "s3:GetObjectVersion")  # the bucket is versioned: a version is read too
 _WRITE = ("s3:PutObject",)
 _DELETE = ("s3:DeleteObject",)
 
@@ -206,7 +206,9 @@ class PrivateBucket(Construct):
 
     # ---------------------------------------------------------------------------------------------
     def grant_object_read(self, grantee: iam.IGrantable, key_prefix: str) -> None:
-        """Let ``grantee`` read objects under ``key_prefix`` (``s3:GetObject``, ``kms:Decrypt``).
+        """Let ``grantee`` read objects (any version) under ``key_prefix``.
+
+        ``s3:GetObject``, ``s3:GetObjectVersion``; ``kms:Decrypt`` only through S3 for this bucket.
 
         No listing, no other prefix; the key only through S3 for this bucket. The wildcard after the
         prefix is acknowledged (``AwsSolutions-IAM5``) on the policy that receives the statement.
@@ -218,7 +220,7 @@ class PrivateBucket(Construct):
     ) -> None:
         """Let ``grantee`` read, write and (with ``delete``) delete objects under ``key_prefix``.
 
-        ``s3:GetObject``, ``s3:PutObject``, ``s3:DeleteObject``; ``kms:Decrypt`` and
+        ``s3:GetObject``, ``s3:GetObjectVersion``, ``s3:PutObject``, ``s3:DeleteObject``; ``kms:Decrypt`` and
         ``kms:GenerateDataKey`` only through S3 for this bucket. What an API that presigns uploads and
         downloads needs. The wildcard after the prefix is acknowledged on the receiving policy.
 

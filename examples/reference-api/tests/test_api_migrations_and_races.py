@@ -47,7 +47,7 @@ async def test_migrations_up_down_up_without_drift(
             )
         assert diff == []
 
-        assert HEAD == "0003"
+        assert HEAD == "0005"
         # One step down and up again, then all the way down.
         await migrate(db, "0001", "down")
         assert "time_entries" not in await _tables(db)

@@ -36,6 +36,9 @@ CORRECTIONS = [
     "moto's UpdateSecretVersionStage moves the AWSCURRENT label but GetSecretValue without a stage kept "
     "answering the old version (AWS answers the one labelled AWSCURRENT): corrected in the stand-in, or "
     "every rotation would look like a failed one",
+    "moto's S3 answered a browser's POST upload (the presigned form) without the CORS headers of the "
+    "bucket's matching rule (S3 sends them, as moto does for its other object requests): corrected in the "
+    "stand-in, or every upload from the front end would look blocked by CORS",
 ]
 
 
@@ -59,6 +62,16 @@ def correct_moto() -> None:
 
     update_secret_version_stage.corrected_by_twin = True  # type: ignore[attr-defined]
     SecretsManagerBackend.update_secret_version_stage = update_secret_version_stage  # type: ignore[method-assign]
+
+    from moto.s3.responses import S3Response
+
+    original_post = S3Response._bucket_response_post
+
+    def bucket_response_post(self: Any, request: Any, bucket_name: str) -> Any:
+        status, headers, body = original_post(self, request, bucket_name)
+        return status, {**self._get_cors_headers_other(), **headers}, body
+
+    S3Response._bucket_response_post = bucket_response_post  # type: ignore[method-assign]
 
 
 def random_suffix(seed: str, length: int = 12) -> str:

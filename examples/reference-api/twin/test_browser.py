@@ -23,11 +23,6 @@ from conftest import e2e_support
 
 E2E = e2e_support()
 NOTE = b"Signed contract, page 2 of 2.\n"
-CSP_DEFECT = (
-    "defect: the distribution's Content-Security-Policy (connect-src 'self' and the hosted UI) does not "
-    "allow the documents bucket, so the browser blocks the presigned upload: the deployed front end "
-    "cannot upload documents"
-)
 
 
 @pytest.fixture(scope="module")
@@ -125,42 +120,18 @@ def test_an_agent_signs_in_through_the_hosted_ui_logs_time_and_signs_out(
     )
 
 
-@pytest.mark.parametrize(
-    "csp",
-    [
-        pytest.param("as synthesized", marks=pytest.mark.xfail(strict=True, reason=CSP_DEFECT)),
-        "with the documents bucket in connect-src",
-    ],
-)
 def test_an_agent_uploads_a_document_straight_to_the_bucket_and_downloads_it(
-    csp: str, watched: Any, accepting: Deployment
+    watched: Any, accepting: Deployment
 ) -> None:
-    """The second case shows what the first lacks: with the bucket's origin allowed, the presigned PUT
-    passes the bucket's CORS rules as synthesized, and everything after it works."""
+    """With the CSP as synthesized (the bucket's origin in connect-src), the presigned POST form passes
+    the bucket's CORS rules as synthesized, and the API keeps and serves the version it checked."""
     twin = accepting
+    agent = twin.users["agent"]
+    bucket = twin.standins.documents_bucket
+    bucket_origin = f"https://{bucket}.s3.amazonaws.com"
     site = twin.edge.site
     assert site is not None
-    bucket_origin = f"https://{twin.standins.documents_bucket}.s3.amazonaws.com"
-    synthesized = site.headers["Content-Security-Policy"]
-    if csp != "as synthesized":
-        site.headers["Content-Security-Policy"] = synthesized.replace(
-            "connect-src 'self'", f"connect-src 'self' {bucket_origin}"
-        )
-    try:
-        _upload_and_download(twin, watched, bucket_origin)
-    finally:
-        site.headers["Content-Security-Policy"] = synthesized
-    if csp != "as synthesized":
-        twin.exercised.append(
-            "in Chromium: a document uploaded with the API's presigned PUT straight to the bucket (CORS "
-            "preflight answered by the bucket's rules as synthesized), stored with SSE-KMS under the data "
-            "key, confirmed by the API, downloaded again with a presigned GET (only once the CSP allows "
-            "the bucket: see the xfail)"
-        )
-
-
-def _upload_and_download(twin: Deployment, watched: Any, bucket_origin: str) -> None:
-    agent = twin.users["agent"]
+    assert bucket_origin in site.headers["Content-Security-Policy"].split("connect-src")[1].split(";")[0]
     case = new_case(twin, f"Contract {uuid.uuid4().hex[:6]}")
     page = watched.page
     sign_in(page, twin, agent)
@@ -169,15 +140,20 @@ def _upload_and_download(twin: Deployment, watched: Any, bucket_origin: str) -> 
     page.get_by_label("Upload a document").set_input_files(
         {"name": "contract.txt", "mimeType": "text/plain", "buffer": NOTE}
     )
-    with page.expect_request(lambda r: r.url.startswith(f"{bucket_origin}/cases/")) as upload:
+    with page.expect_request(lambda r: r.url.startswith(bucket_origin) and r.method == "POST") as upload:
         page.get_by_role("button", name="Upload", exact=True).click()
-    assert upload.value.method == "PUT"
+    assert upload.value.headers["content-type"].startswith("multipart/form-data")
     item = page.locator("#documents li")
     expect(item).to_have_text(f"contract.txt ({len(NOTE)} bytes) Download")
 
-    key = upload.value.url.removeprefix(f"{bucket_origin}/").split("?")[0]
-    head = twin.standins.client("s3").head_object(Bucket=twin.standins.documents_bucket, Key=key)
-    assert head["ContentType"] == "text/plain" and head["ContentLength"] == len(NOTE)
+    with through_cloudfront(twin, twin.access_token("agent")) as api:
+        [document] = api.get(f"/cases/{case['id']}/documents").json()
+    key = f"cases/{case['id']}/{document['id']}"
+    s3 = twin.standins.client("s3")
+    uploaded = s3.head_object(Bucket=bucket, Key=f"uploads/{key}")  # what the browser sent
+    head = s3.head_object(Bucket=bucket, Key=key)  # the copy the API kept at confirm
+    for stored in (uploaded, head):
+        assert stored["ContentType"] == "text/plain" and stored["ContentLength"] == len(NOTE)
     data_key = twin.resolver.resolve(
         twin.stack.resources[twin.standins.documents_bucket_id]["Properties"]["BucketEncryption"][
             "ServerSideEncryptionConfiguration"
@@ -189,14 +165,23 @@ def _upload_and_download(twin: Deployment, watched: Any, bucket_origin: str) -> 
     with page.expect_download() as downloaded:
         item.get_by_role("button", name="Download").click()
     assert downloaded.value.url.startswith(f"{bucket_origin}/{key}?")
+    assert f"versionId={head['VersionId']}" in downloaded.value.url  # the version kept at confirm
     assert downloaded.value.suggested_filename == "contract.txt"
     with open(downloaded.value.path(), "rb") as fh:
         assert fh.read() == NOTE
     assert_clean(watched)
+    twin.exercised.append(
+        "in Chromium: a document uploaded with the API's presigned POST form straight to the bucket (allowed "
+        "by the CSP as synthesized, answered under the bucket's CORS rules as synthesized), stored with "
+        "SSE-KMS under the data key, kept by the API at confirm as a copy of the checked version, downloaded "
+        "again with a presigned GET of that version"
+    )
 
 
-def test_the_bucket_refuses_an_upload_from_another_origin(watched: Any, accepting: Deployment) -> None:
-    """CORS as synthesized admits the distribution only: the same presigned PUT from another origin fails."""
+def test_another_origin_cannot_read_the_buckets_answer(watched: Any, accepting: Deployment) -> None:
+    """CORS as synthesized admits the distribution only: a page of another origin posting the same form
+    gets no readable answer. (The form itself is what authorizes an upload, wherever it is sent from; what
+    it uploads waits under uploads/ and is never a document until its uploader confirms it.)"""
     twin = accepting
     case = new_case(twin, f"Cross origin {uuid.uuid4().hex[:6]}")
     with through_cloudfront(twin, twin.access_token("agent")) as api:
@@ -206,20 +191,24 @@ def test_the_bucket_refuses_an_upload_from_another_origin(watched: Any, acceptin
         )
     assert started.status_code == 201, started.text
     upload = started.json()["upload"]
+    assert upload["method"] == "POST"
     page = watched.page
-    watched.expected_console_errors += ["CORS policy", "net::ERR_FAILED", "status of 400"]
+    watched.expected_console_errors += ["CORS policy", "net::ERR_FAILED"]
     page.goto(f"https://{twin.standins.hosted_ui_domain}/logout")  # any page of another origin
     outcome = page.evaluate(
-        """async ({url, headers}) => {
+        """async ({url, fields}) => {
+             const form = new FormData();
+             for (const [name, value] of Object.entries(fields)) form.append(name, value);
+             form.append("file", new Blob(["abc"], {type: "text/plain"}));
              try {
-               const response = await fetch(url, {method: "PUT", headers, body: "abc"});
+               const response = await fetch(url, {method: "POST", body: form});
                return `HTTP ${response.status}`;
              } catch (e) { return `refused: ${e.name}`; }
            }""",
-        {"url": upload["url"], "headers": upload["headers"]},
+        {"url": upload["url"], "fields": upload["fields"]},
     )
     assert outcome == "refused: TypeError"
-    stored = twin.standins.client("s3").list_objects_v2(
+    kept = twin.standins.client("s3").list_objects_v2(
         Bucket=twin.standins.documents_bucket, Prefix=f"cases/{case['id']}/"
     )
-    assert stored.get("KeyCount", 0) == 0
+    assert kept.get("KeyCount", 0) == 0

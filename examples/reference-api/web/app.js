@@ -325,15 +325,19 @@ async function download(d) {
 }
 
 // Two steps around the file, which goes straight to storage and never through the API: the API records
-// the declared name, type and size and presigns the upload; after it, the API checks what arrived.
+// the declared name, type and size and presigns an upload form (key, type and exact size fixed, minutes
+// to live); after it, the API checks what arrived.
 async function uploadDocument() {
   const id = shown.data.id;
   const file = $("document-file").files[0];
   const declared = { filename: file.name, content_type: file.type || "application/octet-stream" };
   const path = `/cases/${encodeURIComponent(id)}/documents`;
   const { data } = await postOnce("document", path, { ...declared, size_bytes: file.size });
-  const { method, url, headers } = data.upload;
-  const sent = await fetch(url, { method, headers, body: file }).catch(() => null);
+  const { method, url, fields } = data.upload;
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append("file", file); // last: storage ignores fields after the file
+  const sent = await fetch(url, { method, body: form }).catch(() => null);
   if (!sent || !sent.ok) throw new Error(`${file.name} could not be uploaded: try again.`);
   await request(`/documents/${encodeURIComponent(data.document.id)}/confirm`, { method: "POST" });
   $("document-form").reset();

@@ -29,6 +29,7 @@ from .members import router as members_router
 from .models import Health, Me
 from .notify import AddressedMailer
 from .problems import Problem, problem_response, problem_type
+from .retention import run_retention
 from .settings import Settings, get_settings
 from .storage import LOCAL_STORAGE_PATH, build_storage
 from .time_entries import router as time_router
@@ -46,16 +47,18 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             app.state.db = Database(settings)
         await app.state.verifier.jwks.load()  # keys before the first request, not after a minute
         stop = asyncio.Event()
-        worker = None
+        background = []
         if settings.outbox_worker:
             mailer = AddressedMailer(build_mailer(settings), app.state.directory)
-            worker = asyncio.create_task(run_worker(app.state.db, mailer, stop))
+            background.append(asyncio.create_task(run_worker(app.state.db, mailer, stop)))
+        if settings.retention_worker:
+            background.append(asyncio.create_task(run_retention(app.state.db, stop)))
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
-                await worker
+            for task in background:
+                await task
             if own_db:
                 await app.state.db.dispose()
 

@@ -1,8 +1,11 @@
-"""Documents: two-phase presigned upload (create -> upload straight to storage -> confirm), download link.
+"""Documents: two-phase presigned upload (create -> POST straight to storage -> confirm), download link.
 
 Limits: the declared size must not exceed ``API_DOCUMENTS_MAX_BYTES`` and the type must be one of
-``AllowedContentType`` (models.py); on confirm the stored object must have exactly the declared size and type,
-otherwise it is deleted and the confirmation is refused (422). Clients may upload to their own cases.
+``AllowedContentType`` (models.py). The upload form's policy admits exactly the declared size and type
+and expires after ``UPLOAD_EXPIRES_S``; on confirm the stored object must match them again (otherwise it
+is deleted and the confirmation is refused, 422), and exactly the version checked is copied to the
+document's own key, whose version is recorded and served on download: a file replaced after the check is
+never the one served. Clients may upload to their own cases.
 """
 
 from __future__ import annotations
@@ -22,12 +25,16 @@ from .limits import DOCUMENTS_PER_CASE
 from .models import Document, DocumentCreate, DocumentPage, DocumentUpload, DownloadLink
 from .problems import AUTH, ProblemError, problem_type, responses
 from .schema import cases, documents
-from .storage import Storage
+from .storage import Storage, UploadChanged, upload_key
 
 router = APIRouter(prefix="/api", tags=["documents"])
-UPLOAD_EXPIRES_S = 900
+UPLOAD_EXPIRES_S = 300
 DOWNLOAD_EXPIRES_S = 300
-DOC_COLUMNS = [c for c in documents.c if c.name != "storage_key"]
+PRIVATE = (
+    "storage_key",
+    "version_id",
+)  # where and which version the file is: nobody's business but the API's
+DOC_COLUMNS = [c for c in documents.c if c.name not in PRIVATE]
 DocId = Annotated[uuid.UUID, Path(description="Document id")]
 
 
@@ -37,7 +44,7 @@ def _storage(request: Request) -> Storage:
 
 
 def _plain(row: Any) -> dict[str, Any]:
-    return plain(row, "storage_key")  # where the file is stored is nobody's business but the API's
+    return plain(row, *PRIVATE)
 
 
 async def _load_document(db: Any, p: Any, doc_id: uuid.UUID) -> Any:
@@ -59,7 +66,7 @@ async def _load_document(db: Any, p: Any, doc_id: uuid.UUID) -> Any:
     status_code=201,
     response_model=DocumentUpload,
     responses=responses(*AUTH, 404, 409, 413, 422),
-    summary="Start an upload: returns a presigned URL to PUT the file to",
+    summary="Start an upload: returns a presigned form to POST the file with (fields first, the file last)",
 )
 async def create_upload(
     case_id: CaseId, body: DocumentCreate, request: Request, db: DbDep, p: PrincipalDep, idem: IdempotencyDep
@@ -90,7 +97,7 @@ async def create_upload(
             )
             .returning(*DOC_COLUMNS),
         )
-        target = await storage.upload_target(key, body.content_type, UPLOAD_EXPIRES_S)
+        target = await storage.upload_target(key, body.content_type, body.size_bytes, UPLOAD_EXPIRES_S)
         data = dumps({"document": _plain(row), "upload": {**target, "expires_in_s": UPLOAD_EXPIRES_S}})
         if idem:
             await idem.complete(conn, 201, data)
@@ -113,23 +120,32 @@ async def confirm(
     if row["uploaded_by"] != p.sub:
         raise ProblemError(403, "only the uploader may confirm", type_=problem_type("forbidden"))
     storage = _storage(request)
-    stored = await storage.stat(row["storage_key"])
+    uploaded = upload_key(row["storage_key"])
+    stored = await storage.stat(uploaded)
     if stored is None:
         raise ProblemError(409, "nothing was uploaded yet", type_=problem_type("upload-missing"))
     if stored.size_bytes != row["size_bytes"] or (stored.content_type or "") != row["content_type"]:
-        await storage.delete(row["storage_key"])
+        await storage.delete(uploaded)
         raise ProblemError(
             422,
             f"uploaded {stored.size_bytes} bytes of {stored.content_type}, declared {row['size_bytes']} bytes"
             f" of {row['content_type']}; upload again",
             type_=problem_type("upload-mismatch"),
         )
+    try:
+        version_id = await storage.keep(row["storage_key"], stored)
+    except UploadChanged:
+        raise ProblemError(
+            409,
+            "the upload changed while it was checked; confirm again",
+            type_=problem_type("upload-changed"),
+        ) from None
     async with db.transaction() as conn:
         new = await one_row(
             conn,
             documents.update()
             .where(documents.c.id == document_id)
-            .values(status="available", confirmed_at=func.clock_timestamp())
+            .values(status="available", confirmed_at=func.clock_timestamp(), version_id=version_id)
             .returning(*DOC_COLUMNS),
         )
         data = dumps(_plain(new))
@@ -164,5 +180,7 @@ async def download(document_id: DocId, request: Request, db: DbDep, p: Principal
     row = await _load_document(db, p, document_id)
     if row["status"] != "available":
         raise ProblemError(409, "the upload is not confirmed yet", type_=problem_type("document-pending"))
-    url = await _storage(request).download_url(row["storage_key"], row["filename"], DOWNLOAD_EXPIRES_S)
+    url = await _storage(request).download_url(
+        row["storage_key"], row["version_id"], row["filename"], DOWNLOAD_EXPIRES_S
+    )
     return json_response({"url": url, "expires_in_s": DOWNLOAD_EXPIRES_S})

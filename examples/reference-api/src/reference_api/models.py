@@ -278,9 +278,11 @@ class DocumentPage(BaseModel):
 
 
 class UploadTarget(BaseModel):
-    method: str
+    method: str = Field(description="POST: a multipart/form-data request to ``url``")
     url: str
-    headers: dict[str, str]
+    fields: dict[str, str] = Field(
+        description="Form fields to send as they are, before the file (the last part, named ``file``)"
+    )
     expires_in_s: int
 
 

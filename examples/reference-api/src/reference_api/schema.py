@@ -166,6 +166,9 @@ outbox = Table(
     Column("dead_at", DateTime(timezone=True)),
     Column("last_error", Text),
     _now(),
+    # The worker's claim: which batch holds the row (a fresh id per claim) and until when; see worker.py.
+    Column("lease_id", UUID(as_uuid=True)),
+    Column("leased_until", DateTime(timezone=True)),
     Index(
         "ix_outbox_pending",
         "next_attempt_at",
@@ -217,6 +220,8 @@ documents = Table(
     Column("storage_key", Text, nullable=False, unique=True),
     _now(),
     Column("confirmed_at", DateTime(timezone=True)),
+    # The version of the object that was checked at confirm and is served on download.
+    Column("version_id", Text),
     CheckConstraint("status IN ('pending', 'available')", name="status"),
     CheckConstraint("size_bytes > 0", name="size"),
     Index("ix_documents_case_id_created_at", "case_id", "created_at"),

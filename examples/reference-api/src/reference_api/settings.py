@@ -94,12 +94,23 @@ class Settings(BaseSettings):
     outbox_batch: int = Field(default=20, ge=1, le=500)
     outbox_max_attempts: int = Field(default=8, ge=1, le=50)
     outbox_poll_s: float = Field(default=2.0, gt=0)
+    # A claimed row is the worker's for this long (renewed before each send), then any worker may take it
+    # over; each send is cut off after outbox_send_timeout_s, which must be shorter. SES's own client
+    # timeouts end a send after about 21 s.
+    outbox_lease_s: float = Field(default=120.0, gt=0)
+    outbox_send_timeout_s: float = Field(default=30.0, gt=0)
 
     # Request bodies above this many bytes are refused with 413 before they are read (limits.py).
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     # Idempotency keys are kept this long.
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
+    # Retention (retention.py): sent e-mail is deleted this long after it was sent; each task purges every
+    # retention_interval_s, at most retention_batch rows per transaction.
+    outbox_sent_retention_s: int = Field(default=24 * 3600, ge=60)
+    retention_worker: bool = True
+    retention_interval_s: float = Field(default=600.0, gt=0)
+    retention_batch: int = Field(default=1000, ge=1, le=100_000)
     # Signing key for pagination cursors (opaque to clients, tamper-evident).
     cursor_secret: SecretStr = SecretStr("dev-only-cursor-secret-change-me")
 
@@ -118,6 +129,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "API_DB_AUTH=iam: this app signs in with the database secret's password; connect it to a "
                 "database, or an RDS Proxy created with proxy_iam_auth=False, that accepts it"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_outbox_lease(self) -> Settings:
+        if self.outbox_send_timeout_s >= self.outbox_lease_s:
+            raise ValueError(
+                "API_OUTBOX_SEND_TIMEOUT_S must be shorter than API_OUTBOX_LEASE_S (a send that outlives its"
+                " lease lets another worker send the message again)"
             )
         return self
 

@@ -1,9 +1,14 @@
-"""Document storage behind one interface: S3 (presigned URLs) and a local directory for development.
+"""Document storage behind one interface: S3 (presigned requests) and a local directory for development.
 
-Uploads and downloads never pass through the API in production: the API hands out a presigned PUT
-(the signed Content-Type must match) and later a presigned GET. The local backend imitates that with
-HMAC-signed, expiring URLs to endpoints of the API itself, which exist outside production only
-(:mod:`reference_api.dev.storage`).
+Uploads and downloads never pass through the API in production. An upload is a presigned POST whose
+policy fixes the key (under ``uploads/``), the content type and the exact size (``content-length-range``)
+and expires within minutes. Confirming it copies exactly the version that was checked (its version id in a
+versioned bucket, else ``CopySourceIfMatch`` on its ETag) to the document's own key, which only the API
+writes, and records the copy's version; downloads are presigned GETs of that version. What is never
+confirmed stays under ``uploads/``, which a lifecycle rule of the bucket expires (infra/reference_stack.py).
+
+The local backend imitates all of that with HMAC-signed, expiring forms and links to endpoints of the
+API itself, which exist outside production only (:mod:`reference_api.dev.storage`).
 """
 
 from __future__ import annotations
@@ -24,18 +29,40 @@ LOCAL_STORAGE_PATH = "/api/dev/storage"
 """Where the local backend's links point (the routes are in :mod:`reference_api.dev.storage`)."""
 
 
+UPLOAD_PREFIX = "uploads/"
+"""Where uploads land until they are confirmed; unconfirmed ones expire there (a lifecycle rule)."""
+
+
+def upload_key(key: str) -> str:
+    return UPLOAD_PREFIX + key
+
+
 @dataclass(frozen=True)
 class StoredObject:
     size_bytes: int
     content_type: str | None
+    etag: str | None = None
+    version_id: str | None = None
+
+
+class UploadChanged(Exception):
+    """The upload was replaced between the check and the copy: check again."""
 
 
 class Storage(Protocol):
-    async def upload_target(self, key: str, content_type: str, expires_s: int) -> dict[str, Any]: ...
-
-    async def download_url(self, key: str, filename: str, expires_s: int) -> str: ...
+    async def upload_target(
+        self, key: str, content_type: str, size_bytes: int, expires_s: int
+    ) -> dict[str, Any]:
+        """A form to POST the file with: ``method`` (POST), ``url``, ``fields``; the file is the last part."""
+        ...
 
     async def stat(self, key: str) -> StoredObject | None: ...
+
+    async def keep(self, key: str, checked: StoredObject) -> str | None:
+        """Copy the checked upload (``upload_key(key)``) to ``key``; returns the copy's version id."""
+        ...
+
+    async def download_url(self, key: str, version_id: str | None, filename: str, expires_s: int) -> str: ...
 
     async def delete(self, key: str) -> None: ...
 
@@ -54,24 +81,21 @@ class S3Storage:
         self.bucket = bucket
         self.client = client
 
-    async def upload_target(self, key: str, content_type: str, expires_s: int) -> dict[str, Any]:
-        url = await asyncio.to_thread(
-            self.client.generate_presigned_url,
-            "put_object",
-            Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type},
+    async def upload_target(
+        self, key: str, content_type: str, size_bytes: int, expires_s: int
+    ) -> dict[str, Any]:
+        post: dict[str, Any] = await asyncio.to_thread(
+            self.client.generate_presigned_post,
+            self.bucket,
+            upload_key(key),
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                {"Content-Type": content_type},
+                ["content-length-range", size_bytes, size_bytes],
+            ],
             ExpiresIn=expires_s,
         )
-        return {"method": "PUT", "url": url, "headers": {"Content-Type": content_type}}
-
-    async def download_url(self, key: str, filename: str, expires_s: int) -> str:
-        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-        url: str = await asyncio.to_thread(
-            self.client.generate_presigned_url,
-            "get_object",
-            Params={"Bucket": self.bucket, "Key": key, "ResponseContentDisposition": disposition},
-            ExpiresIn=expires_s,
-        )
-        return url
+        return {"method": "POST", "url": post["url"], "fields": post["fields"]}
 
     async def stat(self, key: str) -> StoredObject | None:
         from botocore.exceptions import ClientError
@@ -82,7 +106,51 @@ class S3Storage:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
-        return StoredObject(int(head["ContentLength"]), head.get("ContentType"))
+        return StoredObject(
+            int(head["ContentLength"]), head.get("ContentType"), head.get("ETag"), head.get("VersionId")
+        )
+
+    async def keep(self, key: str, checked: StoredObject) -> str | None:
+        from botocore.exceptions import ClientError
+
+        source: dict[str, Any] = {"Bucket": self.bucket, "Key": upload_key(key)}
+        if checked.version_id:  # a versioned bucket (the reference deployment's): exactly that version
+            source["VersionId"] = checked.version_id
+        try:
+            copied = await asyncio.to_thread(
+                self.client.copy_object,
+                Bucket=self.bucket,
+                Key=key,
+                CopySource=source,
+                CopySourceIfMatch=checked.etag or "*",
+                MetadataDirective="COPY",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in (
+                "PreconditionFailed",
+                "412",
+                "NoSuchKey",
+                "NoSuchVersion",
+                "404",
+            ):
+                raise UploadChanged from exc
+            raise
+        version: str | None = copied.get("VersionId")
+        return version
+
+    async def download_url(self, key: str, version_id: str | None, filename: str, expires_s: int) -> str:
+        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+        params: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ResponseContentDisposition": disposition,
+        }
+        if version_id:
+            params["VersionId"] = version_id
+        url: str = await asyncio.to_thread(
+            self.client.generate_presigned_url, "get_object", Params=params, ExpiresIn=expires_s
+        )
+        return url
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
@@ -112,15 +180,19 @@ class LocalStorage:
         query = f"action={action}&expires={expires}&sig={sig}"
         return f"{LOCAL_STORAGE_PATH}/{quote(key, safe='')}?{query}"
 
-    async def upload_target(self, key: str, content_type: str, expires_s: int) -> dict[str, Any]:
-        return {
-            "method": "PUT",
-            "url": self._url("put", key, expires_s),
-            "headers": {"Content-Type": content_type},
-        }
+    @staticmethod
+    def post_action(content_type: str, size_bytes: int) -> str:
+        """What a local upload form's signature covers besides key and expiry: the type and exact size."""
+        return f"post {content_type} {size_bytes}"
 
-    async def download_url(self, key: str, filename: str, expires_s: int) -> str:
-        return self._url("get", key, expires_s)
+    async def upload_target(
+        self, key: str, content_type: str, size_bytes: int, expires_s: int
+    ) -> dict[str, Any]:
+        expires = int(time.time()) + expires_s
+        target = upload_key(key)
+        sig = self.sign(self.post_action(content_type, size_bytes), target, expires)
+        fields = {"key": target, "Content-Type": content_type, "expires": str(expires), "signature": sig}
+        return {"method": "POST", "url": LOCAL_STORAGE_PATH, "fields": fields}
 
     async def stat(self, key: str) -> StoredObject | None:
         path = self.path(key)
@@ -128,7 +200,18 @@ class LocalStorage:
             return None
         meta = path.with_suffix(".type")
         content_type = meta.read_text() if meta.exists() else None
-        return StoredObject(path.stat().st_size, content_type)
+        data = path.read_bytes()
+        return StoredObject(len(data), content_type, hashlib.sha256(data).hexdigest())
+
+    async def keep(self, key: str, checked: StoredObject) -> str | None:
+        stored = await self.stat(upload_key(key))
+        if stored is None or stored.etag != checked.etag:
+            raise UploadChanged
+        self.write(key, self.path(upload_key(key)).read_bytes(), stored.content_type)
+        return stored.etag
+
+    async def download_url(self, key: str, version_id: str | None, filename: str, expires_s: int) -> str:
+        return self._url("get", key, expires_s)
 
     async def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)

@@ -1,0 +1,24 @@
+"""Documents record the storage version checked at confirm, which downloads serve.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("documents", sa.Column("version_id", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("documents", "version_id")
