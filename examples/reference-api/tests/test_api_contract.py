@@ -120,8 +120,8 @@ def test_api_stateful_sequences_conform(api_schema: Any, committed_app: Any) -> 
     run_state_machine_as_test(
         Sequences,
         settings=settings(
-            max_examples=40,
-            stateful_step_count=6,
+            max_examples=100,
+            stateful_step_count=10,
             deadline=None,
             derandomize=True,
             database=None,

@@ -206,6 +206,7 @@ async def pool_app(
         cognito_issuer=jwks_server.issuer,
         cognito_client_ids=[CLIENT],
         outbox_worker=False,
+        retention_worker=False,  # background tasks would share the test's transaction
     )
     app = create_app(settings, db=db)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
