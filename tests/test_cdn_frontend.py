@@ -28,6 +28,7 @@ from cdk_casemgmt.testing import (
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
+from tests.helpers import replication_destination
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 APP_DIR = Path(__file__).parent / "fixtures" / "app"  # SecureFargateApi's test image
@@ -105,19 +106,8 @@ def with_api() -> Built:
 @pytest.fixture(scope="module")
 def replicated() -> Built:
     """us-east-1, site bucket replicated to a KMS-encrypted bucket in a us-west-2 stack."""
-    from aws_cdk import PhysicalName
-    from aws_cdk import aws_kms as kms
-    from aws_cdk import aws_s3 as s3
-
     app = new_test_app()
-    replica = Stack(app, "Replica", env=Environment(account=ACCOUNT, region="us-west-2"))
-    destination = s3.Bucket(
-        replica,
-        "Replica",
-        bucket_name=PhysicalName.GENERATE_IF_NEEDED,  # referenced from another region
-        encryption_key=kms.Key(replica, "Key", enable_key_rotation=True),
-        versioned=True,
-    )
+    destination = replication_destination(app)
     stack = new_test_stack(app, "Web")
     built = Built(app, stack, CdnFrontend(stack, "Cdn", site_dir=SITE, replication_destination=destination))
     built.destination = destination

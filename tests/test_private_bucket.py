@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, Environment, Fn, PhysicalName, RemovalPolicy, Stack
+from aws_cdk import App, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -24,6 +24,7 @@ from cdk_casemgmt.testing import (
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
+from tests.helpers import replication_destination
 
 ACCOUNT = "111111111111"
 ORIGIN = "https://app.example.com"
@@ -104,14 +105,7 @@ def wired() -> Built:
 def replicated() -> Built:
     """Replicated to a KMS-encrypted, versioned bucket in a us-west-2 stack; removal_policy=DESTROY."""
     app = new_test_app()
-    replica = Stack(app, "Replica", env=Environment(account=ACCOUNT, region="us-west-2"))
-    destination = s3.Bucket(
-        replica,
-        "Replica",
-        bucket_name=PhysicalName.GENERATE_IF_NEEDED,  # referenced from another region
-        encryption_key=kms.Key(replica, "Key", enable_key_rotation=True),
-        versioned=True,
-    )
+    destination = replication_destination(app)
     stack = new_test_stack(app, "Data")
     pb = PrivateBucket(
         stack, "Docs", replication_destination=destination, removal_policy=RemovalPolicy.DESTROY
