@@ -49,6 +49,19 @@ def isolated_vpc(stack: Stack) -> ec2.Vpc:
     )
 
 
+def bucket_in_another_account(stack: Stack, bucket_arn: str) -> s3.IBucket:
+    """An imported KMS-encrypted bucket "Replica" of account 222222222222 (not the test account)."""
+    return s3.Bucket.from_bucket_attributes(
+        stack,
+        "Replica",
+        bucket_arn=bucket_arn,
+        account="222222222222",
+        encryption_key=kms.Key.from_key_arn(
+            stack, "Key", "arn:aws:kms:us-west-2:222222222222:key/11111111-2222-3333-4444-555555555555"
+        ),
+    )
+
+
 def replication_destination(app: App) -> s3.Bucket:
     """A KMS-encrypted, versioned bucket in a us-west-2 stack "Replica", to replicate into."""
     replica = Stack(app, "Replica", env=test_env(region="us-west-2"))

@@ -28,7 +28,7 @@ from cdk_casemgmt.testing import (
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
-from tests.helpers import replication_destination
+from tests.helpers import bucket_in_another_account, replication_destination
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 APP_DIR = Path(__file__).parent / "fixtures" / "app"  # SecureFargateApi's test image
@@ -764,20 +764,9 @@ def test_replication_destination_without_kms_key() -> None:
 
 
 def test_replication_destination_in_another_account() -> None:
-    from aws_cdk import aws_kms as kms
-    from aws_cdk import aws_s3 as s3
-
     app = new_test_app()
     stack = new_test_stack(app, "Web")
-    destination = s3.Bucket.from_bucket_attributes(
-        stack,
-        "Replica",
-        bucket_arn="arn:aws:s3:::site-replica",
-        account="222222222222",
-        encryption_key=kms.Key.from_key_arn(
-            stack, "Key", "arn:aws:kms:us-west-2:222222222222:key/11111111-2222-3333-4444-555555555555"
-        ),
-    )
+    destination = bucket_in_another_account(stack, "arn:aws:s3:::site-replica")
     message = _error(stack=stack, replication_destination=destination)
     assert "is in account 222222222222, not 111111111111" in message
     assert "Fix: replicate to a bucket of this account" in message

@@ -24,7 +24,7 @@ from cdk_casemgmt.testing import (
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
-from tests.helpers import replication_destination
+from tests.helpers import bucket_in_another_account, replication_destination
 
 ACCOUNT = "111111111111"
 ORIGIN = "https://app.example.com"
@@ -448,15 +448,7 @@ def test_replication_destination_without_versioning() -> None:
 
 def test_replication_destination_in_another_account() -> None:
     stack = new_test_stack(new_test_app(), "Data")
-    destination = s3.Bucket.from_bucket_attributes(
-        stack,
-        "Replica",
-        bucket_arn="arn:aws:s3:::docs-replica",
-        account="222222222222",
-        encryption_key=kms.Key.from_key_arn(
-            stack, "Key", "arn:aws:kms:us-west-2:222222222222:key/11111111-2222-3333-4444-555555555555"
-        ),
-    )
+    destination = bucket_in_another_account(stack, "arn:aws:s3:::docs-replica")
     message = _error(stack=stack, replication_destination=destination)
     assert "is in account 222222222222, not 111111111111" in message
     assert "Fix: replicate to a bucket of this account" in message
