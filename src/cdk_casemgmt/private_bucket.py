@@ -23,9 +23,9 @@ from cdk_casemgmt._kms_bucket import kms_versioned_bucket
 from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY
 from cdk_casemgmt._log_bucket import access_log_bucket as _access_log_bucket
 from cdk_casemgmt._replication import (
-    BucketReplication,
     acknowledge_not_replicated,
     check_destination,
+    optional_replication,
     s3_kms_conditions,
 )
 from cdk_casemgmt.compliance import acknowledge
@@ -119,21 +119,11 @@ class PrivateBucket(Construct):
             own_bucket_hint="pass access_log_bucket= to use a log bucket of your own",
         )
         """Where the bucket's S3 server access logs go (given or created)."""
-        self.replication_role: iam.Role | None = None
+        replication = optional_replication(self, replication_destination, of=self.node.path)
+        self.replication_role: iam.Role | None = replication.role if replication is not None else None
         """The role S3 replication assumes (only with ``replication_destination``)."""
         self.replication_policy: iam.ManagedPolicy | None = None
         """The replication role's one customer-managed policy (no inline policy, no wildcard action)."""
-        replication = (
-            BucketReplication(
-                self,
-                replication_destination,
-                description=f"S3 replication of {self.node.path} to replication_destination",
-            )
-            if replication_destination is not None
-            else None
-        )
-        if replication is not None:
-            self.replication_role = replication.role
         cors = (
             [
                 s3.CorsRule(
