@@ -11,8 +11,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import App, PhysicalName, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+
+from cdk_casemgmt.testing import test_env
 
 
 def egress_vpc(stack: Stack) -> ec2.Vpc:
@@ -42,6 +46,31 @@ def isolated_vpc(stack: Stack) -> ec2.Vpc:
         subnet_configuration=[
             ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
         ],
+    )
+
+
+def bucket_in_another_account(stack: Stack, bucket_arn: str) -> s3.IBucket:
+    """An imported KMS-encrypted bucket "Replica" of account 222222222222 (not the test account)."""
+    return s3.Bucket.from_bucket_attributes(
+        stack,
+        "Replica",
+        bucket_arn=bucket_arn,
+        account="222222222222",
+        encryption_key=kms.Key.from_key_arn(
+            stack, "Key", "arn:aws:kms:us-west-2:222222222222:key/11111111-2222-3333-4444-555555555555"
+        ),
+    )
+
+
+def replication_destination(app: App) -> s3.Bucket:
+    """A KMS-encrypted, versioned bucket in a us-west-2 stack "Replica", to replicate into."""
+    replica = Stack(app, "Replica", env=test_env(region="us-west-2"))
+    return s3.Bucket(
+        replica,
+        "Replica",
+        bucket_name=PhysicalName.GENERATE_IF_NEEDED,  # referenced from another region
+        encryption_key=kms.Key(replica, "Key", enable_key_rotation=True),
+        versioned=True,
     )
 
 

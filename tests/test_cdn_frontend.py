@@ -28,6 +28,7 @@ from cdk_casemgmt.testing import (
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
+from tests.helpers import bucket_in_another_account, replication_destination
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 APP_DIR = Path(__file__).parent / "fixtures" / "app"  # SecureFargateApi's test image
@@ -105,19 +106,8 @@ def with_api() -> Built:
 @pytest.fixture(scope="module")
 def replicated() -> Built:
     """us-east-1, site bucket replicated to a KMS-encrypted bucket in a us-west-2 stack."""
-    from aws_cdk import PhysicalName
-    from aws_cdk import aws_kms as kms
-    from aws_cdk import aws_s3 as s3
-
     app = new_test_app()
-    replica = Stack(app, "Replica", env=Environment(account=ACCOUNT, region="us-west-2"))
-    destination = s3.Bucket(
-        replica,
-        "Replica",
-        bucket_name=PhysicalName.GENERATE_IF_NEEDED,  # referenced from another region
-        encryption_key=kms.Key(replica, "Key", enable_key_rotation=True),
-        versioned=True,
-    )
+    destination = replication_destination(app)
     stack = new_test_stack(app, "Web")
     built = Built(app, stack, CdnFrontend(stack, "Cdn", site_dir=SITE, replication_destination=destination))
     built.destination = destination
@@ -774,20 +764,9 @@ def test_replication_destination_without_kms_key() -> None:
 
 
 def test_replication_destination_in_another_account() -> None:
-    from aws_cdk import aws_kms as kms
-    from aws_cdk import aws_s3 as s3
-
     app = new_test_app()
     stack = new_test_stack(app, "Web")
-    destination = s3.Bucket.from_bucket_attributes(
-        stack,
-        "Replica",
-        bucket_arn="arn:aws:s3:::site-replica",
-        account="222222222222",
-        encryption_key=kms.Key.from_key_arn(
-            stack, "Key", "arn:aws:kms:us-west-2:222222222222:key/11111111-2222-3333-4444-555555555555"
-        ),
-    )
+    destination = bucket_in_another_account(stack, "arn:aws:s3:::site-replica")
     message = _error(stack=stack, replication_destination=destination)
     assert "is in account 222222222222, not 111111111111" in message
     assert "Fix: replicate to a bucket of this account" in message

@@ -99,6 +99,19 @@ def topics_of(built: Built) -> dict[str, sns.ITopic]:
     }
 
 
+def topic_policy(topic: sns.ITopic) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    """The template of the topic's stack, the topic's Ref and the one topic policy naming it."""
+    stack = Stack.of(topic)
+    template = template_of(stack)
+    topic_ref = ref(stack, topic.topic_arn)
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]
+        for p in resources_of(template, "AWS::SNS::TopicPolicy").values()
+        if p["Properties"]["Topics"] == [topic_ref]
+    ]
+    return template, topic_ref, policy
+
+
 # ------------------------------------------------------------------------ defect 1: alarm topics
 
 
@@ -109,14 +122,7 @@ def test_cloudwatch_alarms_of_this_account_and_region_may_publish_to_the_topic(
     built: Built, owner: str
 ) -> None:
     topic = topics_of(built)[owner]
-    stack = Stack.of(topic)
-    template = template_of(stack)
-    topic_ref = ref(stack, topic.topic_arn)
-    (policy,) = [
-        p["Properties"]["PolicyDocument"]
-        for p in resources_of(template, "AWS::SNS::TopicPolicy").values()
-        if p["Properties"]["Topics"] == [topic_ref]
-    ]
+    _, topic_ref, policy = topic_policy(topic)
     allow = [s for s in statements(policy) if s["Effect"] == "Allow"]
     assert len(allow) == 1
     (statement,) = allow
@@ -125,7 +131,9 @@ def test_cloudwatch_alarms_of_this_account_and_region_may_publish_to_the_topic(
     assert statement["Resource"] == topic_ref
     (condition,) = statement["Condition"].items()
     assert condition[0] == "ArnLike"
-    region = stack.region  # CdnFrontend's topic and alarms live in us-east-1 whatever its stack's region
+    region = Stack.of(
+        topic
+    ).region  # CdnFrontend's topic and alarms live in us-east-1 whatever its stack's region
     assert {k: text(v) for k, v in condition[1].items()} == {
         "aws:SourceArn": f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:*"
     }
@@ -159,14 +167,7 @@ def test_the_three_constructs_build_their_topic_alike(built: Built) -> None:
     """One helper: the topic policies and key statements differ only in the resources they name."""
     shapes = set()
     for topic in topics_of(built).values():
-        stack = Stack.of(topic)
-        template = template_of(stack)
-        topic_ref = ref(stack, topic.topic_arn)
-        (policy,) = [
-            p["Properties"]["PolicyDocument"]
-            for p in resources_of(template, "AWS::SNS::TopicPolicy").values()
-            if p["Properties"]["Topics"] == [topic_ref]
-        ]
+        template, topic_ref, policy = topic_policy(topic)
         shapes.add(json.dumps(policy, sort_keys=True).replace(json.dumps(topic_ref), '"TOPIC"'))
         props = template["Resources"][topic_ref["Ref"]]["Properties"]
         assert props["DisplayName"].endswith(" alarms")

@@ -640,13 +640,12 @@ def test_verbose_findings_carry_the_explanation_and_its_documentation() -> None:
     assert rule.documentation in violation.description
 
 
-def test_every_rule_cites_aws_documentation_in_its_docstring_and_in_the_docs_table() -> None:
+def test_every_rule_cites_aws_documentation_and_the_docs_table_lists_it() -> None:
     page = (ROOT / "docs" / "deploy-readiness.md").read_text()
     rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `DeployReadiness-(\w+)` \|.*$", page, re.M)}
     assert sorted(rows) == sorted(r.id for r in RULES)
     for rule in RULES:
         assert re.match(r"https://(docs\.aws\.amazon\.com|repost\.aws)/", rule.documentation), rule.id
-        assert rule.documentation in (rule.check.__doc__ or ""), rule.id
         assert rule.documentation in rows[rule.id], rule.id
         assert rule.level.name.lower().replace("warn", "warning") in rows[rule.id].lower(), rule.id
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, Environment, Fn, PhysicalName, RemovalPolicy, Stack
+from aws_cdk import App, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -24,6 +24,7 @@ from cdk_casemgmt.testing import (
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
+from tests.helpers import bucket_in_another_account, replication_destination
 
 ACCOUNT = "111111111111"
 ORIGIN = "https://app.example.com"
@@ -104,14 +105,7 @@ def wired() -> Built:
 def replicated() -> Built:
     """Replicated to a KMS-encrypted, versioned bucket in a us-west-2 stack; removal_policy=DESTROY."""
     app = new_test_app()
-    replica = Stack(app, "Replica", env=Environment(account=ACCOUNT, region="us-west-2"))
-    destination = s3.Bucket(
-        replica,
-        "Replica",
-        bucket_name=PhysicalName.GENERATE_IF_NEEDED,  # referenced from another region
-        encryption_key=kms.Key(replica, "Key", enable_key_rotation=True),
-        versioned=True,
-    )
+    destination = replication_destination(app)
     stack = new_test_stack(app, "Data")
     pb = PrivateBucket(
         stack, "Docs", replication_destination=destination, removal_policy=RemovalPolicy.DESTROY
@@ -458,15 +452,7 @@ def test_replication_destination_without_versioning() -> None:
 
 def test_replication_destination_in_another_account() -> None:
     stack = new_test_stack(new_test_app(), "Data")
-    destination = s3.Bucket.from_bucket_attributes(
-        stack,
-        "Replica",
-        bucket_arn="arn:aws:s3:::docs-replica",
-        account="222222222222",
-        encryption_key=kms.Key.from_key_arn(
-            stack, "Key", "arn:aws:kms:us-west-2:222222222222:key/11111111-2222-3333-4444-555555555555"
-        ),
-    )
+    destination = bucket_in_another_account(stack, "arn:aws:s3:::docs-replica")
     message = _error(stack=stack, replication_destination=destination)
     assert "is in account 222222222222, not 111111111111" in message
     assert "Fix: replicate to a bucket of this account" in message

@@ -10,12 +10,14 @@ and region, the condition AWS documents for each: the topic policy in
 https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger and the key policy in
 https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html (the ARN names the account, so
 ``aws:SourceAccount`` would add nothing). The topic has no subscription: docs/operations.md says how to add
-one.
+one. :func:`notifying_alarm` is the one way those constructs make an alarm that notifies such a topic.
 """
 
 from __future__ import annotations
 
 from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -74,3 +76,34 @@ def alarm_topic(scope: Construct, key: kms.IKey, *, owner: Construct) -> sns.Top
         )
     )
     return topic
+
+
+def notifying_alarm(
+    scope: Construct,
+    id: str,
+    *,
+    topic: sns.ITopic,
+    description: str,
+    metric: cloudwatch.IMetric,
+    threshold: float,
+    comparison_operator: cloudwatch.ComparisonOperator,
+    evaluation_periods: int,
+    datapoints_to_alarm: int,
+    treat_missing_data: cloudwatch.TreatMissingData,
+) -> cloudwatch.Alarm:
+    """An alarm that notifies ``topic`` when it goes into ALARM and when it returns to OK."""
+    alarm = cloudwatch.Alarm(
+        scope,
+        id,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        comparison_operator=comparison_operator,
+        evaluation_periods=evaluation_periods,
+        datapoints_to_alarm=datapoints_to_alarm,
+        treat_missing_data=treat_missing_data,
+    )
+    action = cw_actions.SnsAction(topic)
+    alarm.add_alarm_action(action)
+    alarm.add_ok_action(action)
+    return alarm

@@ -12,9 +12,10 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from cdk_casemgmt._alarm_topic import notifying_alarm
 
 __all__ = ["add_alarms", "distribution_metric"]
 
@@ -44,10 +45,11 @@ def add_alarms(
     latency: Duration,
 ) -> list[cloudwatch.Alarm]:
     """The two alarms in ``scope`` (a us-east-1 stack or ``owner``), described with ``owner``'s path."""
-    error_rate = cloudwatch.Alarm(
+    error_rate = notifying_alarm(
         scope,
         "ErrorRateAlarm",
-        alarm_description=f"{owner.node.path}: 5xx error rate above {error_rate_percent}%",
+        topic=topic,
+        description=f"{owner.node.path}: 5xx error rate above {error_rate_percent}%",
         metric=distribution_metric(distribution, "5xxErrorRate", statistic="Average"),
         threshold=error_rate_percent,
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -55,10 +57,11 @@ def add_alarms(
         datapoints_to_alarm=2,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
-    origin_latency = cloudwatch.Alarm(
+    origin_latency = notifying_alarm(
         scope,
         "OriginLatencyAlarm",
-        alarm_description=f"{owner.node.path}: p90 origin latency above {latency.to_human_string()}",
+        topic=topic,
+        description=f"{owner.node.path}: p90 origin latency above {latency.to_human_string()}",
         metric=distribution_metric(distribution, "OriginLatency", statistic="p90"),
         threshold=latency.to_milliseconds(),
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -66,8 +69,4 @@ def add_alarms(
         datapoints_to_alarm=2,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
-    action = cw_actions.SnsAction(topic)
-    for alarm in (error_rate, origin_latency):
-        alarm.add_alarm_action(action)
-        alarm.add_ok_action(action)
     return [error_rate, origin_latency]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_casemgmt._alarm_topic import notifying_alarm
 from cdk_casemgmt._defaults import DATABASE, POSTGRES_INSTANCE_CLASSES
 from cdk_casemgmt._postgres_props import CheckedProps
 
@@ -46,9 +46,11 @@ def add_alarms(
     def alarm(
         id: str, m: cloudwatch.Metric, threshold: float, op: cloudwatch.ComparisonOperator, what: str
     ) -> cloudwatch.Alarm:
-        a = cloudwatch.Alarm(
+        return notifying_alarm(
             scope,
             id,
+            topic=topic,
+            description=f"{scope.node.path}: {what}",
             metric=m,
             threshold=threshold,
             comparison_operator=op,
@@ -57,11 +59,7 @@ def add_alarms(
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING
             if id == "ConnectionsAlarm"
             else cloudwatch.TreatMissingData.MISSING,
-            alarm_description=f"{scope.node.path}: {what}",
         )
-        a.add_alarm_action(cw_actions.SnsAction(topic))
-        a.add_ok_action(cw_actions.SnsAction(topic))
-        return a
 
     gt = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
     lt = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD

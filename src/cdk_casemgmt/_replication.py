@@ -149,6 +149,17 @@ class BucketReplication:
         return policy
 
 
+def optional_replication(
+    scope: Construct, destination: s3.IBucket | None, *, of: str
+) -> BucketReplication | None:
+    """Replication of the bucket ``of`` names to ``destination``; None when there is no destination."""
+    if destination is None:
+        return None
+    return BucketReplication(
+        scope, destination, description=f"S3 replication of {of} to replication_destination"
+    )
+
+
 def s3_kms_conditions(region: str, bucket: s3.IBucket, objects: str = "*") -> dict[str, Any]:
     """KMS use only by S3 in ``region`` and only for ``bucket``: its ARN (S3 Bucket Keys use it as the
     encryption context) or one of its objects matching ``objects``."""

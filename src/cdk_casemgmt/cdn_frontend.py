@@ -48,8 +48,9 @@ from cdk_casemgmt._cdn_headers import security_headers_policy
 from cdk_casemgmt._cdn_props import CheckedProps, origin_of, validate
 from cdk_casemgmt._defaults import CDN
 from cdk_casemgmt._edge_stack import CLOUDFRONT_REGION, reference_weakly, sibling_stack
+from cdk_casemgmt._kms_bucket import kms_versioned_bucket
 from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY, access_log_bucket
-from cdk_casemgmt._replication import BucketReplication, acknowledge_not_replicated
+from cdk_casemgmt._replication import acknowledge_not_replicated, optional_replication
 from cdk_casemgmt._waf import (
     COMMON_RULE_SET,
     IP_REPUTATION_LIST,
@@ -192,41 +193,19 @@ class CdnFrontend(Construct):
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
         )
         """Access logs: CloudFront's (``cloudfront/``) and the site bucket's S3 server access logs."""
-        self.replication_role: iam.Role | None = None
+        replication = optional_replication(self, replication_destination, of="the site bucket")
+        self.replication_role: iam.Role | None = replication.role if replication is not None else None
         """The role S3 replication assumes (only with ``replication_destination``)."""
         self.replication_policy: iam.ManagedPolicy | None = None
         """The replication role's one customer-managed policy (no inline policy, no wildcard action)."""
-        replication = (
-            BucketReplication(
-                self,
-                replication_destination,
-                description="S3 replication of the site bucket to replication_destination",
-            )
-            if replication_destination is not None
-            else None
-        )
-        if replication is not None:
-            self.replication_role = replication.role
-        self.bucket = s3.Bucket(
+        self.bucket = kms_versioned_bucket(
             self,
             "Bucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            encryption=s3.BucketEncryption.KMS,
             encryption_key=self._key(self),
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            versioned=True,
-            server_access_logs_bucket=self.log_bucket,
-            server_access_logs_prefix="s3-access-logs/site/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    noncurrent_version_expiration=noncurrent_version_expiration,
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
-            replication_role=self.replication_role,
-            replication_rules=replication.rules if replication is not None else None,
+            log_bucket=self.log_bucket,
+            access_logs_prefix="s3-access-logs/site/",
+            noncurrent_version_expiration=noncurrent_version_expiration,
+            replication=replication,
             removal_policy=removal_policy,
         )
         """The private site bucket, reachable only by this distribution (Origin Access Control)."""

@@ -19,12 +19,13 @@ from constructs import Construct
 
 from cdk_casemgmt._defaults import BUCKET
 from cdk_casemgmt._iam import nag_resource
+from cdk_casemgmt._kms_bucket import kms_versioned_bucket
 from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY
 from cdk_casemgmt._log_bucket import access_log_bucket as _access_log_bucket
 from cdk_casemgmt._replication import (
-    BucketReplication,
     acknowledge_not_replicated,
     check_destination,
+    optional_replication,
     s3_kms_conditions,
 )
 from cdk_casemgmt.compliance import acknowledge
@@ -118,21 +119,11 @@ class PrivateBucket(Construct):
             own_bucket_hint="pass access_log_bucket= to use a log bucket of your own",
         )
         """Where the bucket's S3 server access logs go (given or created)."""
-        self.replication_role: iam.Role | None = None
+        replication = optional_replication(self, replication_destination, of=self.node.path)
+        self.replication_role: iam.Role | None = replication.role if replication is not None else None
         """The role S3 replication assumes (only with ``replication_destination``)."""
         self.replication_policy: iam.ManagedPolicy | None = None
         """The replication role's one customer-managed policy (no inline policy, no wildcard action)."""
-        replication = (
-            BucketReplication(
-                self,
-                replication_destination,
-                description=f"S3 replication of {self.node.path} to replication_destination",
-            )
-            if replication_destination is not None
-            else None
-        )
-        if replication is not None:
-            self.replication_role = replication.role
         cors = (
             [
                 s3.CorsRule(
@@ -146,28 +137,16 @@ class PrivateBucket(Construct):
             else None
         )
         try:
-            self.bucket = s3.Bucket(
+            self.bucket = kms_versioned_bucket(
                 self,
                 "Bucket",
-                encryption=s3.BucketEncryption.KMS,
                 encryption_key=self.encryption_key,
-                bucket_key_enabled=True,
-                enforce_ssl=True,
-                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-                versioned=True,
-                server_access_logs_bucket=self.log_bucket,
-                server_access_logs_prefix=access_log_prefix or f"s3-access-logs/{id.lower()}/",
-                cors=cors,
-                lifecycle_rules=[
-                    s3.LifecycleRule(
-                        noncurrent_version_expiration=noncurrent_version_expiration,
-                        abort_incomplete_multipart_upload_after=Duration.days(1),
-                    )
-                ],
-                replication_role=self.replication_role,
-                replication_rules=replication.rules if replication is not None else None,
+                log_bucket=self.log_bucket,
+                access_logs_prefix=access_log_prefix or f"s3-access-logs/{id.lower()}/",
+                noncurrent_version_expiration=noncurrent_version_expiration,
+                replication=replication,
                 removal_policy=removal_policy,
+                cors=cors,
             )
             """The bucket."""
         except RuntimeError as err:

@@ -55,6 +55,15 @@ def rule(
     return declare
 
 
+def _from_rule(field: str) -> property:
+    """A read-only property that returns the wrapped :class:`Rule`'s ``field``.
+
+    jsii finds a Python override only through a data descriptor the class declares, so each value
+    cdk-nag reads must be a property; this builds them from the rule instead of one getter each.
+    """
+    return property(lambda self: getattr(self._rule, field))
+
+
 @jsii.implements(IApplyRule)
 class ApplyRule:
     """One rule on one resource, in the shape cdk-nag's ``applyRule`` takes.
@@ -74,21 +83,10 @@ class ApplyRule:
     def node(self) -> CfnResource:
         return self._node
 
-    @property
-    def rule_suffix_override(self) -> str:
-        return self._rule.id
-
-    @property
-    def info(self) -> str:
-        return self._rule.info
-
-    @property
-    def explanation(self) -> str:
-        return self._rule.explanation
-
-    @property
-    def level(self) -> NagMessageLevel:
-        return self._rule.level
+    rule_suffix_override = _from_rule("id")
+    info = _from_rule("info")
+    explanation = _from_rule("explanation")
+    level = _from_rule("level")
 
     def rule(self, node: CfnResource) -> NagRuleCompliance:
         del node  # the same resource as self._node, already read into self._resource

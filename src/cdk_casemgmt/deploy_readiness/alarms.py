@@ -70,10 +70,7 @@ def _admits_cloudwatch(document: Any) -> bool:
     documentation="https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger",
 )
 def alarm_topic_policy(alarm: Resource, view: TemplateView) -> NagRuleCompliance:
-    """An alarm's SNS action whose topic policy does not admit CloudWatch.
-
-    https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
-    """
+    """An alarm's SNS action whose topic policy does not admit CloudWatch."""
     topics = list(_action_topics(alarm, view))
     if not topics:
         return NagRuleCompliance.NOT_APPLICABLE
@@ -117,10 +114,7 @@ def _key_admits_cloudwatch(key: Resource) -> bool:
     documentation="https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
 )
 def alarm_topic_key(alarm: Resource, view: TemplateView) -> NagRuleCompliance:
-    """An alarm's SNS action whose topic key does not admit CloudWatch.
-
-    https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
-    """
+    """An alarm's SNS action whose topic key does not admit CloudWatch."""
     topics = [t for t in _action_topics(alarm, view) if t.get("KmsMasterKeyId") is not None]
     if not topics:
         return NagRuleCompliance.NOT_APPLICABLE
@@ -160,10 +154,7 @@ def _metrics(alarm: Resource) -> Iterator[Mapping[str, Any]]:
     documentation="https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/programming-cloudwatch-metrics.html",
 )
 def cloudfront_metric_region(alarm: Resource, view: TemplateView) -> NagRuleCompliance:
-    """An alarm on a CloudFront metric that CloudFront never publishes.
-
-    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/programming-cloudwatch-metrics.html
-    """
+    """An alarm on a CloudFront metric that CloudFront never publishes."""
     metrics = [m for m in _metrics(alarm) if m.get("Namespace") == "AWS/CloudFront"]
     if not metrics:
         return NagRuleCompliance.NOT_APPLICABLE

@@ -59,10 +59,7 @@ def _bind_mounts(task: Resource) -> set[str]:
     documentation="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html",
 )
 def ecs_bind_mount_writable(task: Resource, view: TemplateView) -> NagRuleCompliance:
-    """A non-root container whose only writable path is a root-owned bind mount.
-
-    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html
-    """
+    """A non-root container whose only writable path is a root-owned bind mount."""
     del view
     bind_mounts = _bind_mounts(task)
     declared = {str(path) for path in as_list(task.metadata.get(IMAGE_VOLUMES_METADATA))}

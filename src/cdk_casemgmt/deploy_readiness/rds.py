@@ -38,10 +38,7 @@ _DATABASES = ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster")
     documentation="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html",
 )
 def rds_monitoring_role_at_create(database: Resource, view: TemplateView) -> NagRuleCompliance:
-    """An enhanced-monitoring role whose permissions arrive after the database is created.
-
-    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html
-    """
+    """An enhanced-monitoring role whose permissions arrive after the database is created."""
     role_arn = database.get("MonitoringRoleArn")
     if role_arn is None:
         return NagRuleCompliance.NOT_APPLICABLE
@@ -205,10 +202,7 @@ _GROUP_RULES = ("AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AW
     documentation="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connecting.html",
 )
 def rds_proxy_port(resource: Resource, view: TemplateView) -> NagRuleCompliance:
-    """A proxy reached on the database's port instead of its own.
-
-    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connecting.html
-    """
+    """A proxy reached on the database's port instead of its own."""
     if resource.type in _CLIENTS:
         wrong = _client_ports_wrong(resource, view)
         if wrong is None:
@@ -257,10 +251,7 @@ def _may_connect(role: Resource, view: TemplateView) -> bool:
     documentation="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connecting.html",
 )
 def rds_proxy_iam_auth(client: Resource, view: TemplateView) -> NagRuleCompliance:
-    """A client of an IAM-only proxy that cannot make IAM tokens.
-
-    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connecting.html
-    """
+    """A client of an IAM-only proxy that cannot make IAM tokens."""
     proxies = [
         p for env in _environments(client) for value in env.values() for p, _ in _proxies_in(value, view)
     ]

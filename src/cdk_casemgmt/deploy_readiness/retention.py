@@ -52,10 +52,7 @@ buckets), and the property that fixes it. A retained resource keeps its name tak
     documentation="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html",
 )
 def retained_named_resource(resource: Resource, view: TemplateView) -> NagRuleCompliance:
-    """A named resource that a rolled-back create leaves behind.
-
-    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
-    """
+    """A named resource that a rolled-back create leaves behind."""
     del view
     if resource.get(NAME_PROPERTIES[resource.type]) is None:
         return NagRuleCompliance.NOT_APPLICABLE

@@ -124,10 +124,7 @@ def _protected_load_balancers(web_acl: Resource, view: TemplateView) -> Iterator
     documentation="https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-aggregation-options.html",
 )
 def waf_source_ip_behind_cloudfront(web_acl: Resource, view: TemplateView) -> NagRuleCompliance:
-    """A regional web ACL that reads the source IP of requests that all come from CloudFront.
-
-    https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-aggregation-options.html
-    """
+    """A regional web ACL that reads the source IP of requests that all come from CloudFront."""
     if web_acl.get("Scope") != "REGIONAL":
         return NagRuleCompliance.NOT_APPLICABLE
     if not any(_behind_cloudfront(lb, view) for lb in _protected_load_balancers(web_acl, view)):
@@ -172,10 +169,7 @@ def _body_size_rule_blocks(waf_rule: Mapping[str, Any]) -> bool:
     documentation="https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html",
 )
 def waf_body_size_restriction(web_acl: Resource, view: TemplateView) -> NagRuleCompliance:
-    """A web ACL whose core rule set rejects every body over 8 KB.
-
-    https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html
-    """
+    """A web ACL whose core rule set rejects every body over 8 KB."""
     del view
     rules = [r for r in as_list(web_acl.get("Rules")) if isinstance(r, Mapping)]
     if not any(dig(r, "Statement", "ManagedRuleGroupStatement", "Name") == _COMMON_RULE_SET for r in rules):
@@ -219,10 +213,7 @@ def _protected_headers(web_acl: Resource | None) -> set[str]:
     documentation="https://docs.aws.amazon.com/waf/latest/developerguide/logging-management-configure.html",
 )
 def waf_log_redaction(logging: Resource, view: TemplateView) -> NagRuleCompliance:
-    """WAF logs that keep credentials.
-
-    https://docs.aws.amazon.com/waf/latest/developerguide/logging-management-configure.html
-    """
+    """WAF logs that keep credentials."""
     hidden = _redacted_headers(logging) | _protected_headers(
         view.target(logging.get("ResourceArn"), _WEB_ACL)
     )

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_casemgmt._alarm_topic import notifying_alarm
 from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt.secure_fargate_api.props import ApiProps
 
@@ -38,7 +38,6 @@ def add_alarms(
     """The alarms (to ``topic``, OK actions too), rollback on the target-group ones, and the dashboard."""
     tg, alb = target_group.metrics, load_balancer.metrics
     minute = Duration.minutes(1)
-    action = cw_actions.SnsAction(topic)
     scope = Construct(owner, "Alarms")
 
     def alarm(
@@ -50,20 +49,18 @@ def add_alarms(
         periods: int = 3,
         datapoints: int = 2,
     ) -> cloudwatch.Alarm:
-        a = cloudwatch.Alarm(
+        return notifying_alarm(
             scope,
             id,
+            topic=topic,
+            description=description,
             metric=metric,
             threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=periods,
             datapoints_to_alarm=datapoints,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=description,
         )
-        a.add_alarm_action(action)
-        a.add_ok_action(action)
-        return a
 
     target_5xx = alarm(
         "Target5xx",
