@@ -166,8 +166,18 @@ def sandboxed(container: Container, argv: list[str], clock_s: float, network: Ta
     script = ["set -e", *_reachable([Path(sys.base_prefix), Path(sys.prefix)])]
     if container.read_only_root:
         script.append("mount -o remount,bind,ro /")
+    # A writable path is an empty tmpfs; what the process needs from under it (a clone, and so its venv,
+    # under /tmp) is bound back on top, as an image keeps its venv outside /tmp.
+    kept = [
+        (f"/dev/shm/twin-keep-$$-{i}", shlex.quote(str(p)))
+        for i, p in enumerate(dict.fromkeys(Path(q).resolve() for q in (sys.prefix, sys.base_prefix)))
+        if any(Path(w) in p.parents for w in container.writable_paths)
+    ]
+    script += [line for stage, path in kept for line in (f"mkdir -p {stage}", f"mount --bind {path} {stage}")]
     for path in container.writable_paths:
         script.append(f"mount -t tmpfs -o mode=1777,size=64m tmpfs {shlex.quote(path)}")
+    for stage, path in kept:
+        script += [f"mkdir -p {path}", f"mount --bind {stage} {path}", f"umount {stage}", f"rmdir {stage}"]
     user = container.user or "0:0"
     uid, _, gid = user.partition(":")
     script.append(f'exec /usr/bin/setpriv --reuid={uid} --regid={gid or uid} --clear-groups -- "$@"')

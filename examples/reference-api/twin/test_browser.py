@@ -147,7 +147,7 @@ def test_an_agent_uploads_a_document_straight_to_the_bucket_and_downloads_it(
     expect(item).to_have_text(f"contract.txt ({len(NOTE)} bytes) Download")
 
     with through_cloudfront(twin, twin.access_token("agent")) as api:
-        [document] = api.get(f"/cases/{case['id']}/documents").json()
+        [document] = api.get(f"/cases/{case['id']}/documents").json()["items"]
     key = f"cases/{case['id']}/{document['id']}"
     s3 = twin.standins.client("s3")
     uploaded = s3.head_object(Bucket=bucket, Key=f"uploads/{key}")  # what the browser sent
