@@ -35,7 +35,8 @@ async def test_the_largest_legitimate_request_fits(client: httpx.AsyncClient, au
     h = auth("max", "manager")
     case = (await client.post("/api/cases", json={"title": "big comment"}, headers=h)).json()
     body = _largest_comment()
-    assert 240_000 < len(body) <= client._transport.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    app = client._transport.app  # type: ignore[attr-defined]  # the fixture's ASGITransport
+    assert 240_000 < len(body) <= app.state.settings.max_body_bytes
     r = await client.post(
         f"/api/cases/{case['id']}/comments",
         content=body,
@@ -79,7 +80,7 @@ async def test_a_chunked_oversized_body_is_refused_after_the_limit(
     r = await client.post("/api/cases", content=body(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
     assert r.json()["type"] == "urn:reference-api:problem:body-too-large"
-    limit = client._transport.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    limit = client._transport.app.state.settings.max_body_bytes  # type: ignore[attr-defined]  # ASGITransport
     assert sent <= limit + 2 * CHUNK  # read up to the limit, then refused: 200 MB never held
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # a refusal, not a fault
 

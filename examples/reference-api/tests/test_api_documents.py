@@ -70,7 +70,7 @@ async def test_upload_that_does_not_match_its_declaration_is_refused(
 ) -> None:
     carla = auth("carla", "client")
     r = (await _start(client, carla, case_id)).json()
-    app = client._transport.app  # type: ignore[attr-defined]
+    app = client._transport.app  # type: ignore[attr-defined]  # the fixture's ASGITransport
     # Something else arrived than was declared (the local form refuses that; S3 would too, but the
     # check at confirm does not rely on it).
     app.state.storage.write(r["upload"]["fields"]["key"], PDF + b"more", "application/pdf")

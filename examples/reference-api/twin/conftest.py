@@ -25,10 +25,10 @@ if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver's lock file (as in the API
     _runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ["XDG_RUNTIME_DIR"] = str(_runtime)
 
-import httpx  # noqa: E402
+import httpx  # noqa: E402  # after the path and runtime set-up, like the imports below
 from deployment import Deployment, deployed  # noqa: E402  # after the path and runtime set-up
-from summary import closing_summary  # noqa: E402
-from task import FRESH_TASK_CLOCK_S, can_sandbox  # noqa: E402
+from summary import closing_summary  # noqa: E402  # after the path set-up
+from task import FRESH_TASK_CLOCK_S, can_sandbox  # noqa: E402  # after the path set-up
 
 _session: dict[str, Any] = {}
 
