@@ -78,25 +78,25 @@ async def test_user_without_a_role_is_forbidden(client: httpx.AsyncClient, token
     assert r.headers["content-type"] == PROBLEM
 
 
-async def test_id_tokens_are_refused(client: httpx.AsyncClient, token: Any) -> None:
-    t = token("alice", "agent", extra_claims={"token_use": "id"})
+@pytest.mark.parametrize(
+    ("issued", "detail"),
+    [
+        pytest.param({"extra_claims": {"token_use": "id"}}, "an access token is required", id="id-token"),
+        pytest.param(
+            {"extra_claims": {"client_id": "someone-else"}},
+            "token issued to an unknown client",
+            id="other-client",
+        ),
+        pytest.param({"ttl_s": -60}, "token expired", id="expired"),
+    ],
+)
+async def test_tokens_are_refused_naming_why(
+    client: httpx.AsyncClient, token: Any, issued: dict[str, Any], detail: str
+) -> None:
+    t = token("alice", "agent", **issued)
     r = await client.get("/api/me", headers={"Authorization": f"Bearer {t}"})
     assert r.status_code == 401
-    assert r.json()["detail"] == "an access token is required"
-
-
-async def test_other_app_clients_are_refused(client: httpx.AsyncClient, token: Any) -> None:
-    t = token("alice", "agent", extra_claims={"client_id": "someone-else"})
-    r = await client.get("/api/me", headers={"Authorization": f"Bearer {t}"})
-    assert r.status_code == 401
-    assert r.json()["detail"] == "token issued to an unknown client"
-
-
-async def test_expired_tokens_are_refused(client: httpx.AsyncClient, token: Any) -> None:
-    t = token("alice", "agent", ttl_s=-60)
-    r = await client.get("/api/me", headers={"Authorization": f"Bearer {t}"})
-    assert r.status_code == 401
-    assert r.json()["detail"] == "token expired"
+    assert r.json()["detail"] == detail
 
 
 async def test_wrong_issuer_is_refused(client: httpx.AsyncClient, token: Any) -> None:
