@@ -23,6 +23,18 @@ CHUNK = 64 * 1024
 HUGE = 200 * 1024 * 1024
 
 
+class CountedBody:
+    """A HUGE request body, streamed in CHUNK pieces, that counts the bytes the server pulled from it."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for _ in range(HUGE // CHUNK):
+            self.sent += CHUNK
+            yield b"x" * CHUNK
+
+
 def _largest_comment() -> bytes:
     """The biggest body a comment may have: 20,000 characters, each a non-BMP character escaped as a
     surrogate pair (12 bytes of JSON per character), the most bytes a client can spend per character."""
@@ -47,41 +59,27 @@ async def test_the_largest_legitimate_request_fits(client: httpx.AsyncClient, au
 
 
 async def test_a_declared_oversized_body_is_refused_unread_and_anonymous(client: httpx.AsyncClient) -> None:
-    sent = 0
-
-    async def body() -> AsyncIterator[bytes]:
-        nonlocal sent
-        for _ in range(HUGE // CHUNK):
-            sent += CHUNK
-            yield b"x" * CHUNK
-
+    body = CountedBody()
     r = await client.post(
         "/api/cases",
-        content=body(),
+        content=body,
         headers={"Content-Length": str(HUGE), "Content-Type": "application/json"},
     )
     assert r.status_code == 413  # not 401: refused before authentication
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["type"] == "urn:reference-api:problem:body-too-large"
-    assert sent <= CHUNK  # nothing (beyond what the transport pre-reads) was read
+    assert body.sent <= CHUNK  # nothing (beyond what the transport pre-reads) was read
 
 
 async def test_a_chunked_oversized_body_is_refused_after_the_limit(
     client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    sent = 0
-
-    async def body() -> AsyncIterator[bytes]:
-        nonlocal sent
-        for _ in range(HUGE // CHUNK):
-            sent += CHUNK
-            yield b"x" * CHUNK
-
-    r = await client.post("/api/cases", content=body(), headers={"Content-Type": "application/json"})
+    body = CountedBody()
+    r = await client.post("/api/cases", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 413
     assert r.json()["type"] == "urn:reference-api:problem:body-too-large"
     limit = client._transport.app.state.settings.max_body_bytes  # type: ignore[attr-defined]  # ASGITransport
-    assert sent <= limit + 2 * CHUNK  # read up to the limit, then refused: 200 MB never held
+    assert body.sent <= limit + 2 * CHUNK  # read up to the limit, then refused: 200 MB never held
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # a refusal, not a fault
 
 
