@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reference_api.db import Database
 from reference_api.settings import Settings
+
+if TYPE_CHECKING:
+    import subprocess
+    from pathlib import Path
 
 
 def database_url(server_url: str, name: str) -> str:
@@ -164,13 +168,7 @@ class ApiProcess:
 
 def api_env(settings: Settings, **overrides: str) -> dict[str, str]:
     """The environment of an API process with the test settings (dev key, directories, cursor secret)."""
-    import os
-
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("API_", "AWS_")) and k not in ("DATABASE_URL", "PYTEST_CURRENT_TEST")
-    }
+    env = clean_env()
     env.update(
         {
             "API_ENVIRONMENT": settings.environment,
@@ -183,3 +181,32 @@ def api_env(settings: Settings, **overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without the API's configuration (API_*, DATABASE_URL), AWS settings or
+    pytest's current-test marker, plus ``extra``: what a child process of the API starts from."""
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("API_", "AWS_")) and k not in ("DATABASE_URL", "PYTEST_CURRENT_TEST")
+    }
+    return {**env, **extra}
+
+
+def run_cli(*argv: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m reference_api <argv>`` run to its end, as a container's command override runs it:
+    stdout and stderr captured as text, bounded to a minute."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "reference_api", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )

@@ -5,30 +5,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
 from pydantic import ValidationError
+from refapi_support import clean_env, run_cli
 from reference_api.settings import Settings
 
 
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("API_", "AWS_")) and k not in ("DATABASE_URL", "PYTEST_CURRENT_TEST")
-    }
-    return {**env, **extra}
-
-
 def _run(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reference_api", *argv],
-        env=_clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(*argv, env=clean_env(**env))
 
 
 def test_the_default_environment_is_production(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from refapi_support import create_database, free_port
+from refapi_support import create_database, free_port, run_cli
 from reference_api.settings import Settings
 
 ROOT = Path(__file__).parents[1]
@@ -146,13 +146,7 @@ def test_migrate_then_cmd_serve_and_stop_on_sigterm(
     python = [sys.executable, *argv[1:]]
 
     # The `migrate` container: same image, command override.
-    migrate = subprocess.run(
-        [sys.executable, "-m", "reference_api", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    migrate = run_cli("migrate", env=env)
     assert migrate.returncode == 0, migrate.stderr + migrate.stdout
 
     server = subprocess.Popen(python, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
@@ -190,14 +184,7 @@ def test_production_refuses_placeholder_secrets(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("API_") and k != "DATABASE_URL"} | {
         "API_ENVIRONMENT": "production"
     }
-    r = subprocess.run(
-        [sys.executable, "-m", "reference_api", "serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    r = run_cli("serve", env=env, cwd=tmp_path)
     assert r.returncode != 0
     assert "API_CURSOR_SECRET is a placeholder" in r.stderr
     assert "API_COGNITO_ISSUER and API_COGNITO_CLIENT_IDS are required in production" in r.stderr
@@ -213,10 +200,7 @@ def test_devtoken_is_refused_outside_development(tmp_path: Path) -> None:
         "API_COGNITO_USER_POOL_ID": "us-east-1_Example",
         "DATABASE_URL": "postgresql://app@db.internal/app",
     }
-    r = subprocess.run(
-        [sys.executable, "-m", "reference_api", "devtoken", "--sub", "alice", "--role", "agent"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
-    )  # fmt: skip
+    r = run_cli("devtoken", "--sub", "alice", "--role", "agent", env=env, cwd=tmp_path)
     assert r.returncode == 2
     assert "refused outside development" in r.stderr
     assert r.stdout == ""
