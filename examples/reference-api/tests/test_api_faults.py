@@ -5,12 +5,13 @@ Secrets Manager secret (moto's server) while the API serves."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import signal
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +30,18 @@ from reference_api.settings import Settings
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
+@contextlib.asynccontextmanager
+async def _admin_client(db: Database, sub: str) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    """``db`` migrated, an app on it whose faults become answers (not re-raised into the test), a client of
+    it, and the headers of an admin named ``sub``; the caller disposes of ``db``."""
+    await migrate(db)
+    app = create_app(db.settings, db=db)
+    h = {"Authorization": f"Bearer {app.state.dev_issuer.token(sub, 'admin')}"}
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client, h
+
+
 async def test_recovers_after_postgres_is_killed_and_restarted(
     settings_factory: Callable[..., Settings],
 ) -> None:
@@ -45,11 +58,7 @@ async def test_recovers_after_postgres_is_killed_and_restarted(
 
     db = Database(settings_factory(url, db_pool_size=3, db_max_overflow=0))
     try:
-        await migrate(db)
-        app = create_app(db.settings, db=db)
-        h = {"Authorization": f"Bearer {app.state.dev_issuer.token('fault-admin', 'admin')}"}
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with _admin_client(db, "fault-admin") as (client, h):
             for _ in range(5):  # the pool now holds live connections
                 assert (await client.get("/api/cases", headers=h)).status_code == 200
 
@@ -502,11 +511,7 @@ async def test_reads_survive_connections_terminated_under_the_pool(
     db = Database(settings_factory(url, db_pool_size=3, db_max_overflow=0))
     su = await _superuser(own_pg)
     try:
-        await migrate(db)
-        app = create_app(db.settings, db=db)
-        h = {"Authorization": f"Bearer {app.state.dev_issuer.token('term-admin', 'admin')}"}
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with _admin_client(db, "term-admin") as (client, h):
             created = await client.post("/api/cases", headers=h, json={"title": "survives"})
             case = created.json()["id"]
             statuses = []
