@@ -163,6 +163,22 @@ def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
     return headers
 
 
+@pytest.fixture
+async def case_id(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> str:
+    """A case opened by max (manager), assigned to alice (agent) and requested by carla (client), all three
+    signed in once before (a user exists from their first request)."""
+    for sub, role in (("max", "manager"), ("alice", "agent"), ("carla", "client")):
+        await client.get("/api/me", headers=auth(sub, role))
+    r = await client.post(
+        "/api/cases",
+        json={"title": "assigned work", "assignee_id": "alice", "requester_id": "carla"},
+        headers=auth("max", "manager"),
+    )
+    assert r.status_code == 201, r.text
+    cid: str = r.json()["id"]
+    return cid
+
+
 def unique(prefix: str = "u") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 

@@ -12,19 +12,6 @@ from reference_api import comments, documents, members, time_entries
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def case_id(client: httpx.AsyncClient, auth: Any) -> str:
-    for sub, role in (("max", "manager"), ("alice", "agent"), ("carla", "client")):
-        await client.get("/api/me", headers=auth(sub, role))
-    r = await client.post(
-        "/api/cases",
-        json={"title": "paged", "assignee_id": "alice", "requester_id": "carla"},
-        headers=auth("max", "manager"),
-    )
-    cid: str = r.json()["id"]
-    return cid
-
-
 async def _all_pages(client: httpx.AsyncClient, url: str, h: dict[str, str], limit: int) -> list[list[Any]]:
     pages: list[list[Any]] = []
     cursor = None

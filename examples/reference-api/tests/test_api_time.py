@@ -14,17 +14,11 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def case_id(client: httpx.AsyncClient, auth: Any) -> str:
-    for sub, role in (("max", "manager"), ("alice", "agent"), ("arno", "agent"), ("carla", "client")):
-        await client.get("/api/me", headers=auth(sub, role))
-    r = await client.post(
-        "/api/cases",
-        json={"title": "billable work", "assignee_id": "alice", "requester_id": "carla"},
-        headers=auth("max", "manager"),
-    )
-    cid: str = r.json()["id"]
-    await client.put(f"/api/cases/{cid}/members/arno", headers=auth("max", "manager"))
-    return cid
+async def case_id(case_id: str, client: httpx.AsyncClient, auth: Any) -> str:
+    """The shared case (max manages, alice works it, carla asked), with arno, another agent, made a member."""
+    await client.get("/api/me", headers=auth("arno", "agent"))
+    await client.put(f"/api/cases/{case_id}/members/arno", headers=auth("max", "manager"))
+    return case_id
 
 
 async def _log(client: httpx.AsyncClient, h: dict[str, str], cid: str, **body: Any) -> dict[str, Any]:
