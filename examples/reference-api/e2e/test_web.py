@@ -31,6 +31,17 @@ def sign_in(page: Page, api: Api, user: str, role: str) -> None:
     expect(page.locator("#who")).to_have_text(f"{user}@example.com ({role})")
 
 
+def submit_and_see_refusal(page: Page, api: Api, error: str) -> None:
+    """Submit the (tampered) sign-in as agent-alice: back on the app, ``error`` is shown and nobody is
+    signed in."""
+    page.fill("#username", "agent-alice")
+    page.click("#submit")
+    page.wait_for_url(f"{api.url}/")
+    expect(page.locator("#error")).to_have_text(error)
+    expect(page.locator("#sign-in")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('accessToken')") is None
+
+
 def api_get(api: Api, page: Page, path: str) -> Any:
     """What the API itself answers the signed-in user (the token the page obtained)."""
     token = page.evaluate("sessionStorage.getItem('accessToken')")
@@ -99,12 +110,7 @@ def test_a_state_that_does_not_match_is_refused(watched: Watched, api: Api) -> N
     start_sign_in(page)
     tampered = re.sub(r"state=[^&]+", "state=forged", page.url)
     page.goto(tampered)
-    page.fill("#username", "agent-alice")
-    page.click("#submit")
-    page.wait_for_url(f"{api.url}/")
-    expect(page.locator("#error")).to_have_text("Sign-in state mismatch: sign in again.")
-    expect(page.locator("#sign-in")).to_be_visible()
-    assert page.evaluate("sessionStorage.getItem('accessToken')") is None
+    submit_and_see_refusal(page, api, "Sign-in state mismatch: sign in again.")
     watched.assert_clean()
 
 
@@ -135,12 +141,7 @@ def test_a_verifier_that_does_not_match_is_refused(watched: Watched, api: Api) -
         sessionStorage.setItem("pkce", JSON.stringify(saved));
     }"""
     )
-    page.fill("#username", "agent-alice")
-    page.click("#submit")
-    page.wait_for_url(f"{api.url}/")
-    expect(page.locator("#error")).to_have_text("Token exchange failed (HTTP 400).")
-    expect(page.locator("#sign-in")).to_be_visible()
-    assert page.evaluate("sessionStorage.getItem('accessToken')") is None
+    submit_and_see_refusal(page, api, "Token exchange failed (HTTP 400).")
     # Chromium logs the refused token request; nothing else may show up.
     watched.expected_console_errors.append(f"status of 400 (Bad Request) [{api.url}/dev-issuer/oauth2/token]")
     watched.assert_clean()
