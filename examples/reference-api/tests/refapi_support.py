@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from logged_process import LoggedProcess
 from reference_api.db import Database
 from reference_api.settings import Settings
 
@@ -70,13 +71,12 @@ def free_port() -> int:
         return port
 
 
-class ApiProcess:
+class ApiProcess(LoggedProcess):
     """``python -m reference_api serve`` as a child process, as ECS runs it; its JSON log lines are kept."""
 
     def __init__(self, env: dict[str, str]) -> None:
         import subprocess
         import sys
-        import threading
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -90,33 +90,9 @@ class ApiProcess:
             "--port",
             str(self.port),
         ]
-        self.proc = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        super().__init__(
+            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def records(self) -> list[dict[str, Any]]:
-        """The process's log records; a line that is not JSON (a stray traceback) becomes a `raw` record."""
-        import orjson
-
-        parsed: list[dict[str, Any]] = []
-        for line in list(self.lines):
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                record = None
-            parsed.append(record if isinstance(record, dict) else {"level": "raw", "message": line})
-        return parsed
-
-    def output(self) -> str:
-        return "\n".join(self.lines)
 
     async def wait_ready(self, timeout: float = 20) -> None:
         """Bounded wait until /ready answers 200 (the process started and reached its database)."""
@@ -139,13 +115,9 @@ class ApiProcess:
         raise AssertionError(f"the API was not ready within {timeout} s:\n{self.output()}")
 
     def wait_exit(self, timeout: float) -> int:
-        import subprocess
-
-        try:
-            code: int = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"the API did not exit within {timeout} s:\n{self.output()}") from None
-        self._reader.join(timeout=5)
+        code = self.exit_code(timeout)
+        if code is None:
+            raise AssertionError(f"the API did not exit within {timeout} s:\n{self.output()}")
         return code
 
     def __enter__(self) -> ApiProcess:

@@ -19,6 +19,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.append(str(HERE.parent / "tests"))  # logged_process: the containers' kept output
 
 if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver's lock file (as in the API's tests)
     _runtime = Path(tempfile.gettempdir()) / f"refapi-runtime-{os.getuid()}"

@@ -10,18 +10,17 @@ starts near zero, as on a Fargate task that just booted. The process runs as the
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 import shlex
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from logged_process import LoggedProcess
 from netns import TaskNetwork
 from refs import Resolver
 from stack import ApiTask, Container, TwinError
@@ -104,7 +103,7 @@ def task_address(n: int) -> str:
 
 
 @dataclass
-class ContainerProcess:
+class ContainerProcess(LoggedProcess):
     """One container of the task, running; its output lines are kept."""
 
     name: str
@@ -112,39 +111,17 @@ class ContainerProcess:
     env: dict[str, str]
     proc: subprocess.Popen[str]
     network: TaskNetwork
-    lines: list[str] = field(default_factory=list)
     started_at: float = field(default_factory=time.monotonic)
     url: str = ""  # where the task's port is published (the app container only)
     healthy_after_s: float = 0.0
 
     def __post_init__(self) -> None:
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def records(self) -> list[dict[str, Any]]:
-        parsed = []
-        for line in list(self.lines):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                record = None
-            parsed.append(record if isinstance(record, dict) else {"level": "raw", "message": line})
-        return parsed
-
-    def output(self) -> str:
-        return "\n".join(self.lines)
+        super().__init__(self.proc)
 
     def wait(self, timeout: float) -> int:
-        try:
-            code = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise TwinError(f"{self.name} did not exit within {timeout} s:\n{self.output()}") from None
-        self._reader.join(timeout=5)
+        code = self.exit_code(timeout)
+        if code is None:
+            raise TwinError(f"{self.name} did not exit within {timeout} s:\n{self.output()}")
         return code
 
     def stop(self, timeout: float) -> int:
