@@ -18,6 +18,9 @@ from aws_cdk import aws_s3 as s3
 
 from cdk_casemgmt.testing import test_env
 
+REGULATORY_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+"""The rule prefixes of the three compliance packs besides AwsSolutions, whose rules often come in threes."""
+
 
 def egress_vpc(stack: Stack) -> ec2.Vpc:
     """Public, private-with-NAT and isolated subnets over 2 AZs."""

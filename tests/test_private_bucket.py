@@ -24,13 +24,11 @@ from cdk_casemgmt.testing import (
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
-from tests.helpers import bucket_in_another_account, replication_destination
+from tests.helpers import REGULATORY_PACKS, bucket_in_another_account, replication_destination
 
 ACCOUNT = "111111111111"
 ORIGIN = "https://app.example.com"
-REPLICATION_RULES = [
-    f"{pack}-S3BucketReplicationEnabled" for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-]
+REPLICATION_RULES = [f"{pack}-S3BucketReplicationEnabled" for pack in REGULATORY_PACKS]
 
 
 class Built:
@@ -80,7 +78,7 @@ def wired() -> Built:
         server_access_logs_prefix="self/",
     )
     for rule in ("S3DefaultEncryptionKMS", "S3BucketReplicationEnabled"):
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
+        for pack in REGULATORY_PACKS:
             acknowledge(logs, f"{pack}-{rule}", "The test's own SSE-S3 log bucket, not under test here.")
     token_origin = Fn.import_value("WebUrl")
     pb = PrivateBucket(
@@ -218,7 +216,7 @@ def test_the_log_bucket_acknowledgements_are_structural_and_only_there(plain: Bu
     on_logs = sorted(a.rule_id for a in acknowledgements(plain.pb) if a.path == "Data/Docs/LogBucket")
     assert on_logs == sorted(
         f"{pack}-{rule}"
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+        for pack in REGULATORY_PACKS
         for rule in ("S3BucketReplicationEnabled", "S3DefaultEncryptionKMS")
     )
     # 6 on the log bucket + the 3 replication opt-outs on the bucket: nothing else.
