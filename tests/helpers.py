@@ -22,34 +22,38 @@ REGULATORY_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 """The rule prefixes of the three compliance packs besides AwsSolutions, whose rules often come in threes."""
 
 
-def egress_vpc(stack: Stack) -> ec2.Vpc:
-    """Public, private-with-NAT and isolated subnets over 2 AZs."""
+def two_az_vpc(stack: Stack, *groups: str) -> ec2.Vpc:
+    """A VPC "Vpc" over 2 AZs with the named subnet groups, in that order: "public" (no public IP on
+    launch), "private" (with egress) and "isolated"; one NAT gateway if it has private subnets, else none."""
+    subnet_types = {
+        "public": ec2.SubnetType.PUBLIC,
+        "private": ec2.SubnetType.PRIVATE_WITH_EGRESS,
+        "isolated": ec2.SubnetType.PRIVATE_ISOLATED,
+    }
     return ec2.Vpc(
         stack,
         "Vpc",
         max_azs=2,
-        nat_gateways=1,
+        nat_gateways=1 if "private" in groups else 0,
         subnet_configuration=[
             ec2.SubnetConfiguration(
-                name="public", subnet_type=ec2.SubnetType.PUBLIC, map_public_ip_on_launch=False
-            ),
-            ec2.SubnetConfiguration(name="private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+                name=group,
+                subnet_type=subnet_types[group],
+                map_public_ip_on_launch=False if group == "public" else None,
+            )
+            for group in groups
         ],
     )
+
+
+def egress_vpc(stack: Stack) -> ec2.Vpc:
+    """Public, private-with-NAT and isolated subnets over 2 AZs."""
+    return two_az_vpc(stack, "public", "private", "isolated")
 
 
 def isolated_vpc(stack: Stack) -> ec2.Vpc:
     """Isolated subnets only: no internet gateway, no NAT."""
-    return ec2.Vpc(
-        stack,
-        "Vpc",
-        max_azs=2,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
-        ],
-    )
+    return two_az_vpc(stack, "isolated")
 
 
 def bucket_in_another_account(stack: Stack, bucket_arn: str) -> s3.IBucket:
