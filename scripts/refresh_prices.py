@@ -2,7 +2,7 @@
 
 Needs boto3 and AWS credentials allowed ``pricing:GetProducts``; never run by the test suite.
 For each row it knows how to query, it asks for exactly one on-demand product in the region
-(service codes and match rules from the project's research notes on AWS prices), and rewrites the
+(by the service code and usage type the Price List API files it under), and rewrites the
 row with the API's rate, SKU, effective date and confidence ``high``. Rows it cannot refresh are
 left as they are and listed at the end, so a reviewer sees what still rests on secondary sources.
 
@@ -93,7 +93,7 @@ def _first_rate(client: Any, service: str, filters: dict[str, str]) -> tuple[flo
         p for p in products if "ExtendedSupport" not in p["product"]["attributes"].get("usagetype", "")
     ]
     if len(products) != 1:
-        return None  # require exactly one match, as the research notes advise
+        return None  # exactly one match: with several, the filters are ambiguous and any rate could be wrong
     product = products[0]
     for term in product.get("terms", {}).get("OnDemand", {}).values():
         for dim in term["priceDimensions"].values():

@@ -15,63 +15,75 @@ from aws_cdk import App, PhysicalName, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from constructs import IConstruct
 
-from cdk_casemgmt.testing import test_env
+from cdk_casemgmt.testing import (
+    compliance_findings,
+    new_test_app,
+    new_test_stack,
+    synth_findings,
+    test_env,
+)
+
+REGULATORY_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+"""The rule prefixes of the three compliance packs besides AwsSolutions, whose rules often come in threes."""
+
+
+def two_az_vpc(stack: Stack, *groups: str) -> ec2.Vpc:
+    """A VPC "Vpc" over 2 AZs with the named subnet groups, in that order: "public" (no public IP on
+    launch), "private" (with egress) and "isolated"; one NAT gateway if it has private subnets, else none."""
+    subnet_types = {
+        "public": ec2.SubnetType.PUBLIC,
+        "private": ec2.SubnetType.PRIVATE_WITH_EGRESS,
+        "isolated": ec2.SubnetType.PRIVATE_ISOLATED,
+    }
+    return ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=1 if "private" in groups else 0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(
+                name=group,
+                subnet_type=subnet_types[group],
+                map_public_ip_on_launch=False if group == "public" else None,
+            )
+            for group in groups
+        ],
+    )
 
 
 def egress_vpc(stack: Stack) -> ec2.Vpc:
     """Public, private-with-NAT and isolated subnets over 2 AZs."""
-    return ec2.Vpc(
-        stack,
-        "Vpc",
-        max_azs=2,
-        nat_gateways=1,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(
-                name="public", subnet_type=ec2.SubnetType.PUBLIC, map_public_ip_on_launch=False
-            ),
-            ec2.SubnetConfiguration(name="private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
-        ],
-    )
+    return two_az_vpc(stack, "public", "private", "isolated")
 
 
 def isolated_vpc(stack: Stack) -> ec2.Vpc:
     """Isolated subnets only: no internet gateway, no NAT."""
-    return ec2.Vpc(
-        stack,
-        "Vpc",
-        max_azs=2,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
-        ],
-    )
+    return two_az_vpc(stack, "isolated")
 
 
-def bucket_in_another_account(stack: Stack, bucket_arn: str) -> s3.IBucket:
-    """An imported KMS-encrypted bucket "Replica" of account 222222222222 (not the test account)."""
-    return s3.Bucket.from_bucket_attributes(
-        stack,
-        "Replica",
-        bucket_arn=bucket_arn,
-        account="222222222222",
-        encryption_key=kms.Key.from_key_arn(
-            stack, "Key", "arn:aws:kms:us-west-2:222222222222:key/11111111-2222-3333-4444-555555555555"
-        ),
-    )
-
-
-def replication_destination(app: App) -> s3.Bucket:
-    """A KMS-encrypted, versioned bucket in a us-west-2 stack "Replica", to replicate into."""
+def replicating_app(stack_id: str) -> tuple[App, Stack, s3.Bucket]:
+    """A test app with a stack ``stack_id`` (the test account, us-east-1) to replicate from, and a
+    KMS-encrypted, versioned bucket in a us-west-2 stack "Replica" to replicate into."""
+    app = new_test_app()
     replica = Stack(app, "Replica", env=test_env(region="us-west-2"))
-    return s3.Bucket(
+    destination = s3.Bucket(
         replica,
         "Replica",
         bucket_name=PhysicalName.GENERATE_IF_NEEDED,  # referenced from another region
         encryption_key=kms.Key(replica, "Key", enable_key_rotation=True),
         versioned=True,
     )
+    return app, new_test_stack(app, stack_id), destination
+
+
+def all_findings(app: App, *, compliance_under: IConstruct | None = None) -> list[str]:
+    """What a configuration that passes must leave empty: the unacknowledged findings of the compliance
+    packs under ``compliance_under`` (default: the whole app) and aws-cdk-lib's CloudFormation validation
+    findings at synth, as text."""
+    found = compliance_findings(compliance_under or app) + synth_findings(app)
+    return [str(finding) for finding in found]
 
 
 def resources_of(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:

@@ -19,16 +19,14 @@ from cdk_casemgmt.errors import ValidationError
 from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
 from cdk_casemgmt.testing import (
     cfn_lint,
-    compliance_findings,
     logical_ids,
     masked_template,
     new_test_app,
     new_test_stack,
-    synth_findings,
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
-from tests.helpers import bucket_in_another_account, replication_destination
+from tests.helpers import all_findings, replicating_app
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 APP_DIR = Path(__file__).parent / "fixtures" / "app"  # SecureFargateApi's test image
@@ -106,28 +104,18 @@ def with_api() -> Built:
 @pytest.fixture(scope="module")
 def replicated() -> Built:
     """us-east-1, site bucket replicated to a KMS-encrypted bucket in a us-west-2 stack."""
-    app = new_test_app()
-    destination = replication_destination(app)
-    stack = new_test_stack(app, "Web")
+    app, stack, destination = replicating_app("Web")
     built = Built(app, stack, CdnFrontend(stack, "Cdn", site_dir=SITE, replication_destination=destination))
     built.destination = destination
     return built
 
 
 # --- compliance, validation, lint ----------------------------------------------------------------
-def test_no_unacknowledged_findings_alone(plain: Built) -> None:
-    assert [str(f) for f in compliance_findings(plain.app)] == []
-    assert [str(f) for f in synth_findings(plain.app)] == []  # aws-cdk-lib's CloudFormation validation
-
-
-def test_no_unacknowledged_findings_in_another_region(europe: Built) -> None:
-    assert [str(f) for f in compliance_findings(europe.app)] == []
-    assert [str(f) for f in synth_findings(europe.app)] == []
-
-
-def test_no_unacknowledged_findings_with_api(with_api: Built) -> None:
-    assert [str(f) for f in compliance_findings(with_api.app)] == []
-    assert [str(f) for f in synth_findings(with_api.app)] == []
+@pytest.mark.parametrize("configuration", ["plain", "europe", "with_api"])
+def test_no_unacknowledged_findings(configuration: str, request: pytest.FixtureRequest) -> None:
+    """Alone, in another region (with its us-east-1 siblings), and with an API."""
+    built: Built = request.getfixturevalue(configuration)
+    assert all_findings(built.app) == []
 
 
 def test_cfn_lint_clean(plain: Built, europe: Built) -> None:
@@ -290,8 +278,7 @@ def test_replication_destination_replicates_kms_encrypted_site_files(replicated:
 
 
 def test_replication_brings_no_finding(replicated: Built) -> None:
-    assert [str(f) for f in compliance_findings(replicated.stack)] == []
-    assert [str(f) for f in synth_findings(replicated.app)] == []
+    assert all_findings(replicated.app, compliance_under=replicated.stack) == []
     acks = acknowledgements(replicated.cdn)
     assert [a for a in acks if a.path == "Web/Cdn/Bucket" and "Replication" in a.rule_id] == []
 
@@ -750,26 +737,6 @@ def test_invalid_csp_source_in_builder() -> None:
 
     with pytest.raises(ValidationError, match='connect-src source "\'self"'):
         ContentSecurityPolicy.for_single_page_app(connect_origins=["'self"])
-
-
-def test_replication_destination_without_kms_key() -> None:
-    from aws_cdk import aws_s3 as s3
-
-    app = new_test_app()
-    stack = new_test_stack(app, "Web")
-    destination = s3.Bucket.from_bucket_arn(stack, "Replica", "arn:aws:s3:::site-replica")
-    message = _error(stack=stack, replication_destination=destination)
-    assert "replication_destination='Web/Replica': has no encryption_key" in message
-    assert "Fix: create the bucket with encryption_key=" in message
-
-
-def test_replication_destination_in_another_account() -> None:
-    app = new_test_app()
-    stack = new_test_stack(app, "Web")
-    destination = bucket_in_another_account(stack, "arn:aws:s3:::site-replica")
-    message = _error(stack=stack, replication_destination=destination)
-    assert "is in account 222222222222, not 111111111111" in message
-    assert "Fix: replicate to a bucket of this account" in message
 
 
 def test_public_api_is_rejected_with_the_fix() -> None:

@@ -10,8 +10,9 @@ from aws_cdk import App, Environment, Stack
 from cdk_casemgmt.cdn_frontend import CdnFrontend
 from cdk_casemgmt.postgres_database import PostgresDatabase
 from cdk_casemgmt.secure_fargate_api import ApiIngress, SecureFargateApi
-from cdk_casemgmt.testing import cfn_lint, compliance_findings, new_test_app, synth_findings, template_of
+from cdk_casemgmt.testing import cfn_lint, new_test_app, template_of
 from tests.conftest import CFN_LINT_CONFIG
+from tests.helpers import all_findings
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 APP_DIR = Path(__file__).parent / "fixtures" / "app"  # SecureFargateApi's test image
@@ -30,8 +31,7 @@ def full() -> tuple[App, Stack, CdnFrontend]:
 
 def test_no_unacknowledged_findings(full: tuple[App, Stack, CdnFrontend]) -> None:
     app, _, _ = full
-    assert [str(f) for f in compliance_findings(app)] == []
-    assert [str(f) for f in synth_findings(app)] == []
+    assert all_findings(app) == []
 
 
 def test_cfn_lint_clean_in_all_three_stacks(full: tuple[App, Stack, CdnFrontend]) -> None:

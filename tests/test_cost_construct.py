@@ -25,15 +25,14 @@ from cdk_casemgmt.secure_fargate_api import SecureFargateApi
 from cdk_casemgmt.testing import (
     assert_monthly_cost_below,
     cfn_lint,
-    compliance_findings,
     cost_estimate_of,
     feature_flags,
     new_test_app,
     new_test_stack,
-    synth_findings,
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
+from tests.helpers import all_findings
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 APP_DIR = Path(__file__).parent / "fixtures" / "app"
@@ -148,8 +147,7 @@ def test_budgets_may_publish_to_the_topic(built: Built) -> None:
 
 
 def test_cost_estimate_adds_no_compliance_or_validation_finding(built: Built) -> None:
-    assert [str(f) for f in compliance_findings(built.stack)] == []
-    assert [str(f) for f in synth_findings(built.app)] == []
+    assert all_findings(built.app, compliance_under=built.stack) == []
 
 
 def test_cfn_lint_clean(built: Built) -> None:

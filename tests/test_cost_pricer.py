@@ -35,6 +35,11 @@ def fargate_service(**props: Any) -> dict[str, Any]:
     return res("AWS::ECS::Service", TaskDefinition={"Ref": "Td"}, **props)
 
 
+def postgres_instance(instance_class: Any, **props: Any) -> dict[str, Any]:
+    """An RDS for PostgreSQL DB instance of ``instance_class`` (a literal, or an intrinsic)."""
+    return res("AWS::RDS::DBInstance", Engine="postgres", DBInstanceClass=instance_class, **props)
+
+
 def scaling(lo: int, hi: int) -> dict[str, Any]:
     return res(
         "AWS::ApplicationAutoScaling::ScalableTarget",
@@ -168,16 +173,7 @@ def test_interface_endpoints_per_az_and_gateway_endpoints_free() -> None:
 
 def test_multi_az_database_priced_per_class_not_by_doubling() -> None:
     est = estimate_template(
-        tpl(
-            Db=res(
-                "AWS::RDS::DBInstance",
-                Engine="postgres",
-                DBInstanceClass="db.t4g.medium",
-                MultiAZ=True,
-                AllocatedStorage="20",
-                StorageType="gp3",
-            )
-        ),
+        tpl(Db=postgres_instance("db.t4g.medium", MultiAZ=True, AllocatedStorage="20", StorageType="gp3")),
         usage="fixed",
     )
     hand = p("rds.postgres.db.t4g.medium.multi_az.hour") * H + 20 * p("rds.storage.gp3.multi_az.gb_month")
@@ -187,15 +183,7 @@ def test_multi_az_database_priced_per_class_not_by_doubling() -> None:
 
 def test_a_class_without_a_rate_is_unpriced_not_doubled_or_zero() -> None:
     est = estimate_template(
-        tpl(
-            Db=res(
-                "AWS::RDS::DBInstance",
-                Engine="postgres",
-                DBInstanceClass="db.r7g.4xlarge",
-                MultiAZ=True,
-                AllocatedStorage="20",
-            )
-        ),
+        tpl(Db=postgres_instance("db.r7g.4xlarge", MultiAZ=True, AllocatedStorage="20")),
         usage="fixed",
     )
     assert est.items == ()
@@ -231,9 +219,7 @@ def test_aurora_serverless_v2_minimum_acu_and_cluster_storage() -> None:
 
 def test_rds_proxy_bills_at_least_two_vcpus() -> None:
     template = tpl(
-        Db=res(
-            "AWS::RDS::DBInstance", Engine="postgres", DBInstanceClass="db.t4g.micro", AllocatedStorage="20"
-        ),
+        Db=postgres_instance("db.t4g.micro", AllocatedStorage="20"),
         Proxy=res("AWS::RDS::DBProxy", EngineFamily="POSTGRESQL"),
         Targets=res(
             "AWS::RDS::DBProxyTargetGroup",
@@ -329,14 +315,7 @@ def test_unknown_types_are_listed_never_counted_as_zero() -> None:
 
 
 def test_a_rate_missing_in_a_region_is_unpriced_there() -> None:
-    db = res(
-        "AWS::RDS::DBInstance",
-        Engine="postgres",
-        DBInstanceClass="db.t3.medium",
-        MultiAZ=True,
-        AllocatedStorage="100",
-        StorageType="gp2",
-    )
+    db = postgres_instance("db.t3.medium", MultiAZ=True, AllocatedStorage="100", StorageType="gp2")
     assert estimate_template(tpl(Db=db), region="us-east-1", usage="fixed").items
     est = estimate_template(tpl(Db=db), region="sa-east-1", usage="fixed")
     assert est.items == () and "sa-east-1" in est.unpriced[0].reason
@@ -344,16 +323,7 @@ def test_a_rate_missing_in_a_region_is_unpriced_there() -> None:
 
 def test_partly_priced_resource_lists_the_missing_part() -> None:
     est = estimate_template(
-        tpl(
-            Db=res(
-                "AWS::RDS::DBInstance",
-                Engine="postgres",
-                DBInstanceClass="db.t4g.micro",
-                AllocatedStorage="100",
-                StorageType="io2",
-                Iops=3000,
-            )
-        ),
+        tpl(Db=postgres_instance("db.t4g.micro", AllocatedStorage="100", StorageType="io2", Iops=3000)),
         usage="fixed",
     )
     assert est.item("Db").monthly_usd == pytest.approx(p("rds.postgres.db.t4g.micro.single_az.hour") * H)
@@ -367,11 +337,7 @@ def test_parameters_defaults_resolve_and_other_intrinsics_do_not() -> None:
         "Resources": {
             "Td": task_def(),
             "Svc": fargate_service(LaunchType="FARGATE", DesiredCount={"Ref": "Count"}),
-            "Db": res(
-                "AWS::RDS::DBInstance",
-                Engine="postgres",
-                DBInstanceClass={"Fn::If": ["Big", "db.m6g.large", "db.t4g.micro"]},
-            ),
+            "Db": postgres_instance({"Fn::If": ["Big", "db.m6g.large", "db.t4g.micro"]}),
         },
     }
     est = estimate_template(template, usage="fixed")

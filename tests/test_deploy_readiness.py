@@ -573,28 +573,26 @@ def task_with_tmp(stack: Stack, *, user: str, read_only_root: bool = True) -> ec
     return task
 
 
-def test_bind_mount_for_a_non_root_user_on_a_read_only_root_is_a_warning() -> None:
+@pytest.mark.parametrize(
+    ("stated", "is_flagged"),
+    [
+        pytest.param(None, True, id="nothing-stated"),
+        pytest.param(["/tmp"], False, id="the-mounted-path-stated"),
+        pytest.param(["/var/cache/app"], True, id="another-path-stated"),
+    ],
+)
+def test_bind_mount_for_a_non_root_user_on_a_read_only_root_is_a_warning_unless_the_image_declares_it(
+    stated: list[str] | None, is_flagged: bool
+) -> None:
+    """The task states in its metadata which volumes its image declares; a mount at any other path is
+    flagged."""
     stack = new_stack()
     task = task_with_tmp(stack, user="10001:10001")
-    assert flagged(stack, "ECSBindMountWritable") == [path(task)]
-
-
-def test_bind_mount_the_task_states_its_image_declares_passes() -> None:
-    stack = new_stack()
-    task = task_with_tmp(stack, user="10001:10001")
-    cast_task = task.node.default_child
-    assert isinstance(cast_task, ecs.CfnTaskDefinition)
-    cast_task.add_metadata(IMAGE_VOLUMES_METADATA, ["/tmp"])
-    assert flagged(stack, "ECSBindMountWritable") == []
-
-
-def test_bind_mount_at_a_path_the_image_is_not_stated_to_declare_is_flagged() -> None:
-    stack = new_stack()
-    task = task_with_tmp(stack, user="10001:10001")
-    cast_task = task.node.default_child
-    assert isinstance(cast_task, ecs.CfnTaskDefinition)
-    cast_task.add_metadata(IMAGE_VOLUMES_METADATA, ["/var/cache/app"])
-    assert flagged(stack, "ECSBindMountWritable") == [path(task)]
+    if stated is not None:
+        cast_task = task.node.default_child
+        assert isinstance(cast_task, ecs.CfnTaskDefinition)
+        cast_task.add_metadata(IMAGE_VOLUMES_METADATA, stated)
+    assert flagged(stack, "ECSBindMountWritable") == ([path(task)] if is_flagged else [])
 
 
 def test_bind_mount_for_root_or_with_a_writable_root_passes() -> None:

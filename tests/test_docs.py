@@ -12,25 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from constructs import Construct
 
-from cdk_casemgmt import (
-    CdnFrontend,
-    CostEstimate,
-    PostgresDatabase,
-    PrivateBucket,
-    SecureFargateApi,
-    SecureVpc,
-)
+import cdk_casemgmt
 from tests.conftest import ROOT
 
-# Reference page (docs/api/<page>.md) -> the construct it documents.
-REFERENCE_PAGES: dict[str, type[Any]] = {
-    "secure-fargate-api": SecureFargateApi,
-    "secure-vpc": SecureVpc,
-    "postgres-database": PostgresDatabase,
-    "cdn-frontend": CdnFrontend,
-    "private-bucket": PrivateBucket,
-    "cost-estimate": CostEstimate,
+# Every construct the package exports, by its reference page: docs/api/<its name in kebab case>.md.
+REFERENCE_PAGES: dict[str, type[Construct]] = {
+    re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower(): export
+    for name in cdk_casemgmt.__all__
+    if isinstance(export := getattr(cdk_casemgmt, name), type) and issubclass(export, Construct)
 }
 
 
@@ -55,6 +46,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_mkdocs_builds_strict(site: Path) -> None:
     assert (site / "security" / "index.html").exists()
     assert 'class="mermaid"' in (site / "architecture" / "index.html").read_text()
+
+
+def test_every_exported_construct_has_a_reference_page() -> None:
+    pages = {page.stem for page in (ROOT / "docs" / "api").glob("*.md")}
+    assert len(REFERENCE_PAGES) >= 6 and set(REFERENCE_PAGES) <= pages, sorted(REFERENCE_PAGES)
 
 
 @pytest.mark.parametrize("page", REFERENCE_PAGES)

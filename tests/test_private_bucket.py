@@ -16,21 +16,21 @@ from cdk_casemgmt import PrivateBucket, ValidationError, acknowledge, acknowledg
 from cdk_casemgmt._iam import ManagedPolicyRole
 from cdk_casemgmt.testing import (
     cfn_lint,
-    compliance_findings,
     logical_ids,
     new_test_app,
     new_test_stack,
-    synth_findings,
     template_of,
 )
 from tests.conftest import CFN_LINT_CONFIG
-from tests.helpers import bucket_in_another_account, replication_destination
+from tests.helpers import (
+    REGULATORY_PACKS,
+    all_findings,
+    replicating_app,
+)
 
 ACCOUNT = "111111111111"
 ORIGIN = "https://app.example.com"
-REPLICATION_RULES = [
-    f"{pack}-S3BucketReplicationEnabled" for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-]
+REPLICATION_RULES = [f"{pack}-S3BucketReplicationEnabled" for pack in REGULATORY_PACKS]
 
 
 class Built:
@@ -80,7 +80,7 @@ def wired() -> Built:
         server_access_logs_prefix="self/",
     )
     for rule in ("S3DefaultEncryptionKMS", "S3BucketReplicationEnabled"):
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
+        for pack in REGULATORY_PACKS:
             acknowledge(logs, f"{pack}-{rule}", "The test's own SSE-S3 log bucket, not under test here.")
     token_origin = Fn.import_value("WebUrl")
     pb = PrivateBucket(
@@ -104,9 +104,7 @@ def wired() -> Built:
 @pytest.fixture(scope="module")
 def replicated() -> Built:
     """Replicated to a KMS-encrypted, versioned bucket in a us-west-2 stack; removal_policy=DESTROY."""
-    app = new_test_app()
-    destination = replication_destination(app)
-    stack = new_test_stack(app, "Data")
+    app, stack, destination = replicating_app("Data")
     pb = PrivateBucket(
         stack, "Docs", replication_destination=destination, removal_policy=RemovalPolicy.DESTROY
     )
@@ -116,19 +114,12 @@ def replicated() -> Built:
 
 
 # --- compliance, validation, lint ----------------------------------------------------------------
-def test_no_unacknowledged_findings_at_defaults(plain: Built) -> None:
-    assert [str(f) for f in compliance_findings(plain.app)] == []
-    assert [str(f) for f in synth_findings(plain.app)] == []
-
-
-def test_no_unacknowledged_findings_with_given_key_logs_cors_and_grants(wired: Built) -> None:
-    assert [str(f) for f in compliance_findings(wired.app)] == []
-    assert [str(f) for f in synth_findings(wired.app)] == []
-
-
-def test_no_unacknowledged_findings_with_replication(replicated: Built) -> None:
-    assert [str(f) for f in compliance_findings(replicated.stack)] == []
-    assert [str(f) for f in synth_findings(replicated.app)] == []
+@pytest.mark.parametrize("configuration", ["plain", "wired", "replicated"])
+def test_no_unacknowledged_findings(configuration: str, request: pytest.FixtureRequest) -> None:
+    """At defaults; with a given key, log bucket, CORS and grants; replicated (the destination's own
+    stack, a plain test bucket, is not under test)."""
+    built: Built = request.getfixturevalue(configuration)
+    assert all_findings(built.app, compliance_under=built.stack) == []
 
 
 def test_cfn_lint_clean(plain: Built, wired: Built, replicated: Built) -> None:
@@ -218,7 +209,7 @@ def test_the_log_bucket_acknowledgements_are_structural_and_only_there(plain: Bu
     on_logs = sorted(a.rule_id for a in acknowledgements(plain.pb) if a.path == "Data/Docs/LogBucket")
     assert on_logs == sorted(
         f"{pack}-{rule}"
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+        for pack in REGULATORY_PACKS
         for rule in ("S3BucketReplicationEnabled", "S3DefaultEncryptionKMS")
     )
     # 6 on the log bucket + the 3 replication opt-outs on the bucket: nothing else.
@@ -432,30 +423,6 @@ def test_noncurrent_version_expiration_under_a_day() -> None:
     message = _error(noncurrent_version_expiration=Duration.hours(12))
     assert "noncurrent_version_expiration=12 hours: is not a whole number of days" in message
     assert "Fix: pass Duration.days(n)" in message
-
-
-def test_replication_destination_without_kms_key() -> None:
-    stack = new_test_stack(new_test_app(), "Data")
-    destination = s3.Bucket(stack, "Replica", versioned=True)
-    message = _error(stack=stack, replication_destination=destination)
-    assert "replication_destination='Data/Replica': has no encryption_key" in message
-    assert "Fix: create the bucket with encryption_key=" in message
-
-
-def test_replication_destination_without_versioning() -> None:
-    stack = new_test_stack(new_test_app(), "Data")
-    destination = s3.Bucket(stack, "Replica", encryption_key=kms.Key(stack, "Key"))
-    message = _error(stack=stack, replication_destination=destination)
-    assert "replication_destination='Data/Replica': is not versioned" in message
-    assert "Fix: create the destination bucket with versioned=True" in message
-
-
-def test_replication_destination_in_another_account() -> None:
-    stack = new_test_stack(new_test_app(), "Data")
-    destination = bucket_in_another_account(stack, "arn:aws:s3:::docs-replica")
-    message = _error(stack=stack, replication_destination=destination)
-    assert "is in account 222222222222, not 111111111111" in message
-    assert "Fix: replicate to a bucket of this account" in message
 
 
 @pytest.mark.parametrize("prefix", ["", "*", "cases/*", "/cases/"])

@@ -31,6 +31,7 @@ from cdk_casemgmt.testing import (
 )
 from tests.conftest import CFN_LINT_CONFIG, ROOT
 from tests.helpers import (
+    REGULATORY_PACKS,
     cdk_json_context,
     load_module,
     npx_cdk_synth,
@@ -118,81 +119,57 @@ def test_cdk_json_pins_the_recommended_feature_flags_and_strict_validation() -> 
 
 # Every acknowledgement in the stack: (rule without its granular part, construct path) -> kind.
 # "structural" = no prop can fix it; "prop" = opted out by the named prop (docs/design.md#compliance-policy).
+STACK = "CaseMgmtReferenceApi"
+BUCKET_DEPLOYMENT_HANDLER = "Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C576MiB"
+
+
+def _in_packs(
+    path: str, kind: str, *rules: str, packs: tuple[str, ...] = REGULATORY_PACKS
+) -> dict[tuple[str, str], str]:
+    """The same rules of several packs (by default HIPAA, NIST 800-53 R5 and PCI DSS 3.2.1), acknowledged
+    on the construct at ``path`` under the stack, as ACKNOWLEDGED's entries."""
+    return {(f"{pack}-{rule}", f"{STACK}/{path}"): kind for pack in packs for rule in rules}
+
+
+HIPAA_AND_NIST = ("HIPAA.Security", "NIST.800.53.R5")  # rules PCI DSS 3.2.1 does not have
 ACKNOWLEDGED = {
     # SecureVpc: public subnets route to the internet gateway (they hold the NAT gateway).
-    **{
-        (
-            f"{pack}-VPCNoUnrestrictedRouteToIGW",
-            f"CaseMgmtReferenceApi/Network/Resource/PublicSubnet{n}/DefaultRoute",
-        ): "structural"
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-        for n in (1, 2)
-    },
+    **_in_packs("Network/Resource/PublicSubnet1/DefaultRoute", "structural", "VPCNoUnrestrictedRouteToIGW"),
+    **_in_packs("Network/Resource/PublicSubnet2/DefaultRoute", "structural", "VPCNoUnrestrictedRouteToIGW"),
     # PostgresDatabase: AWS Backup's service role (structural, in the floor of 14).
-    ("AwsSolutions-IAM5", "CaseMgmtReferenceApi/Database/BackupPolicy"): "structural",
+    ("AwsSolutions-IAM5", f"{STACK}/Database/BackupPolicy"): "structural",
     # ...enhanced monitoring: its stream is named after the instance, which exists only after RDS has
     # checked the role's permissions.
-    ("AwsSolutions-IAM5", "CaseMgmtReferenceApi/Database/MonitoringPolicy"): "structural",
+    ("AwsSolutions-IAM5", f"{STACK}/Database/MonitoringPolicy"): "structural",
     # SecureFargateApi: ECR's GetAuthorizationToken has no resource; plain config only in the env.
-    ("AwsSolutions-IAM5", "CaseMgmtReferenceApi/Api/ExecutionRole/Policy"): "structural",
-    ("AwsSolutions-ECS2", "CaseMgmtReferenceApi/Api/TaskDefinition"): "structural",
+    ("AwsSolutions-IAM5", f"{STACK}/Api/ExecutionRole/Policy"): "structural",
+    ("AwsSolutions-ECS2", f"{STACK}/Api/TaskDefinition"): "structural",
     # ...ALB access logs support SSE-S3 only; replicating a log bucket moves the finding.
-    **{
-        (f"{pack}-{rule}", "CaseMgmtReferenceApi/Api/AccessLogs"): "structural"
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-        for rule in ("S3DefaultEncryptionKMS", "S3BucketReplicationEnabled")
-    },
+    **_in_packs("Api/AccessLogs", "structural", "S3DefaultEncryptionKMS", "S3BucketReplicationEnabled"),
     # ...internal ALB without a domain: HTTP inside the VPC, from CloudFront's VPC origin only.
-    **{
-        (f"{pack}-{rule}", "CaseMgmtReferenceApi/Api/LoadBalancer/Http"): "structural"
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-        for rule in ("ALBHttpToHttpsRedirection", "ELBv2ACMCertificateRequired")
-    },
+    **_in_packs(
+        "Api/LoadBalancer/Http", "structural", "ALBHttpToHttpsRedirection", "ELBv2ACMCertificateRequired"
+    ),
     # CdnFrontend: default certificate without a domain; no geo restriction; its log bucket (SSE-S3
     # target of access logs); the site bucket is a copy of web/ (replication_destination unset);
-    # aws-cdk-lib's BucketDeployment handler.
-    ("AwsSolutions-CFR4", "CaseMgmtReferenceApi/Web/Distribution"): "structural",
-    ("AwsSolutions-CFR1", "CaseMgmtReferenceApi/Web/Distribution"): "prop",
-    **{
-        (f"{pack}-{rule}", "CaseMgmtReferenceApi/Web/LogBucket"): "structural"
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-        for rule in ("S3DefaultEncryptionKMS", "S3BucketReplicationEnabled")
-    },
-    **{
-        (f"{pack}-S3BucketReplicationEnabled", "CaseMgmtReferenceApi/Web/Bucket"): "prop"
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-    },
-    ("AwsSolutions-IAM5", "CaseMgmtReferenceApi/Web/DeploymentPolicy"): "structural",
-    **{
-        (rule, "CaseMgmtReferenceApi/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C576MiB"): (
-            "structural"
-        )
-        for rule in (
-            "AwsSolutions-L1",
-            "HIPAA.Security-LambdaConcurrency",
-            "HIPAA.Security-LambdaDLQ",
-            "HIPAA.Security-LambdaInsideVPC",
-            "NIST.800.53.R5-LambdaConcurrency",
-            "NIST.800.53.R5-LambdaDLQ",
-            "NIST.800.53.R5-LambdaInsideVPC",
-            "PCI.DSS.321-LambdaInsideVPC",
-        )
-    },
+    # aws-cdk-lib's BucketDeployment handler (a Lambda function outside any VPC, without reserved
+    # concurrency or dead-letter queue).
+    ("AwsSolutions-CFR4", f"{STACK}/Web/Distribution"): "structural",
+    ("AwsSolutions-CFR1", f"{STACK}/Web/Distribution"): "prop",
+    **_in_packs("Web/LogBucket", "structural", "S3DefaultEncryptionKMS", "S3BucketReplicationEnabled"),
+    **_in_packs("Web/Bucket", "prop", "S3BucketReplicationEnabled"),
+    ("AwsSolutions-IAM5", f"{STACK}/Web/DeploymentPolicy"): "structural",
+    ("AwsSolutions-L1", f"{STACK}/{BUCKET_DEPLOYMENT_HANDLER}"): "structural",
+    **_in_packs(BUCKET_DEPLOYMENT_HANDLER, "structural", "LambdaInsideVPC"),
+    **_in_packs(
+        BUCKET_DEPLOYMENT_HANDLER, "structural", "LambdaConcurrency", "LambdaDLQ", packs=HIPAA_AND_NIST
+    ),
     # This app: documents keys are minted per upload; documents not replicated by default; the
     # cursor HMAC key is injected at task start (no rotation function exists for it).
-    ("AwsSolutions-IAM5", "CaseMgmtReferenceApi/Api/TaskRole/Policy"): "structural",
-    **{
-        (f"{pack}-S3BucketReplicationEnabled", "CaseMgmtReferenceApi/Documents/Bucket"): "prop"
-        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-    },
-    **{
-        (rule, "CaseMgmtReferenceApi/CursorSecret"): "structural"
-        for rule in (
-            "AwsSolutions-SMG4",
-            "HIPAA.Security-SecretsManagerRotationEnabled",
-            "NIST.800.53.R5-SecretsManagerRotationEnabled",
-        )
-    },
+    ("AwsSolutions-IAM5", f"{STACK}/Api/TaskRole/Policy"): "structural",
+    **_in_packs("Documents/Bucket", "prop", "S3BucketReplicationEnabled"),
+    ("AwsSolutions-SMG4", f"{STACK}/CursorSecret"): "structural",
+    **_in_packs("CursorSecret", "structural", "SecretsManagerRotationEnabled", packs=HIPAA_AND_NIST),
 }
 
 

@@ -55,32 +55,24 @@ def public_and_isolated_without_nat(stack: Stack) -> ec2.IVpc:
     )
 
 
-def imported_by_attributes(stack: Stack) -> ec2.IVpc:
+def _imported(stack: Stack, vpc_id: str, cidr: str, **subnet_groups: str) -> ec2.IVpc:
+    """A VPC over two AZs imported by its attributes. ``subnet_groups`` maps each kind of subnet it has
+    ("public", "private", "isolated") to the letter that its made-up subnet and route table IDs repeat."""
+    ids = {}
+    for kind, letter in subnet_groups.items():
+        ids[f"{kind}_subnet_ids"] = [f"subnet-0{letter * 15}{n}" for n in (1, 2)]
+        ids[f"{kind}_subnet_route_table_ids"] = [f"rtb-0{letter * 15}{n}" for n in (1, 2)]
     return ec2.Vpc.from_vpc_attributes(
-        stack,
-        "Vpc",
-        vpc_id="vpc-0a1b2c3d4e5f60718",
-        vpc_cidr_block="10.20.0.0/16",
-        availability_zones=AZS[:2],
-        public_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
-        public_subnet_route_table_ids=["rtb-0aaaaaaaaaaaaaaa1", "rtb-0aaaaaaaaaaaaaaa2"],
-        private_subnet_ids=["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
-        private_subnet_route_table_ids=["rtb-0bbbbbbbbbbbbbbb1", "rtb-0bbbbbbbbbbbbbbb2"],
+        stack, "Vpc", vpc_id=vpc_id, vpc_cidr_block=cidr, availability_zones=AZS[:2], **ids
     )
+
+
+def imported_by_attributes(stack: Stack) -> ec2.IVpc:
+    return _imported(stack, "vpc-0a1b2c3d4e5f60718", "10.20.0.0/16", public="a", private="b")
 
 
 def imported_with_isolated_subnets(stack: Stack) -> ec2.IVpc:
-    return ec2.Vpc.from_vpc_attributes(
-        stack,
-        "Vpc",
-        vpc_id="vpc-0a1b2c3d4e5f60719",
-        vpc_cidr_block="10.30.0.0/16",
-        availability_zones=AZS[:2],
-        private_subnet_ids=["subnet-0ccccccccccccccc1", "subnet-0ccccccccccccccc2"],
-        private_subnet_route_table_ids=["rtb-0ccccccccccccccc1", "rtb-0ccccccccccccccc2"],
-        isolated_subnet_ids=["subnet-0ddddddddddddddd1", "subnet-0ddddddddddddddd2"],
-        isolated_subnet_route_table_ids=["rtb-0ddddddddddddddd1", "rtb-0ddddddddddddddd2"],
-    )
+    return _imported(stack, "vpc-0a1b2c3d4e5f60719", "10.30.0.0/16", private="c", isolated="d")
 
 
 def from_another_stack(stack: Stack) -> ec2.IVpc:
