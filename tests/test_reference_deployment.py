@@ -7,6 +7,7 @@ environment and what its task role may do.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -253,6 +254,70 @@ def test_the_cursor_secret_is_generated_and_kms_encrypted(synthesized: dict[str,
     secret = synthesized["template"]["Resources"][logical]["Properties"]
     assert secret["GenerateSecretString"] == {"ExcludePunctuation": True, "PasswordLength": 64}
     assert secret["KmsKeyId"] == _resolve(stack, stack.data_key.key_arn)
+
+
+def _allows(statement: dict[str, Any], action: str) -> bool:
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    return statement["Effect"] == "Allow" and any(fnmatch.fnmatchcase(action, a) for a in actions)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_the_execution_role_can_read_and_decrypt_every_secret_the_containers_are_given(
+    synthesized: dict[str, Any],
+) -> None:
+    # ECS fetches a container's `Secrets` with the task *execution* role before the container starts: it
+    # needs secretsmanager:GetSecretValue on the secret and, for a customer managed key, kms:Decrypt on the
+    # key (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html and
+    # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html).
+    # A task whose role lacks either never starts, which synth and the twin (no IAM) cannot see.
+    resources = synthesized["template"]["Resources"]
+    task = only(synthesized["template"], "AWS::ECS::TaskDefinition")[1]["Properties"]
+    role = task["ExecutionRoleArn"]["Fn::GetAtt"][0]
+    role_statements = [
+        statement
+        for policy in resources.values()
+        if policy["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        and {"Ref": role} in policy["Properties"].get("Roles", [])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    given = {s["ValueFrom"]["Ref"] for c in task["ContainerDefinitions"] for s in c.get("Secrets", [])}
+    assert given == {_resolve(synthesized["stack"], synthesized["stack"].cursor_secret.secret_arn)["Ref"]}
+    for secret in given:
+        assert [
+            s
+            for s in role_statements
+            if _allows(s, "secretsmanager:GetSecretValue") and {"Ref": secret} in _as_list(s["Resource"])
+        ], f"the execution role may not read {secret}"
+        key = resources[secret]["Properties"]["KmsKeyId"]["Fn::GetAtt"][0]
+        key_policy = resources[key]["Properties"]["KeyPolicy"]["Statement"]
+        via_secrets_manager = {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+        granted_in_key_policy = [
+            s
+            for s in key_policy
+            if _allows(s, "kms:Decrypt")
+            and s["Principal"] == {"AWS": {"Fn::GetAtt": [role, "Arn"]}}
+            and s.get("Condition", via_secrets_manager) == via_secrets_manager
+        ]
+        # The other way AWS allows: the key policy delegates to IAM (the account root may use the key) and
+        # the role's own policy names the key.
+        delegated = [
+            s
+            for s in key_policy
+            if _allows(s, "kms:Decrypt")
+            and "Condition" not in s
+            and s["Principal"] == {"AWS": "arn:aws:iam::111111111111:root"}
+        ]
+        granted_in_role_policy = [
+            s
+            for s in role_statements
+            if _allows(s, "kms:Decrypt") and {"Fn::GetAtt": [key, "Arn"]} in _as_list(s["Resource"])
+        ]
+        assert granted_in_key_policy or (delegated and granted_in_role_policy), (
+            f"the execution role may not decrypt {secret} with {key}"
+        )
 
 
 def test_containers_match_the_dockerfile(synthesized: dict[str, Any]) -> None:
