@@ -18,6 +18,7 @@ from constructs import Construct
 from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._defaults import DATABASE
 from cdk_casemgmt._iam import nag_resource
+from cdk_casemgmt._kms_key import rotating_key
 from cdk_casemgmt._postgres_alarms import add_alarms
 from cdk_casemgmt._postgres_backup import (
     acknowledge_aurora_members,
@@ -155,11 +156,9 @@ class PostgresDatabase(Construct):
         self.instance_class = None if serverless_v2 else instance_class
         subnets = database_subnets(self, vpc, vpc_subnets)
 
-        self.kms_key: kms.IKey = kms_key or kms.Key(
+        self.kms_key: kms.IKey = kms_key or rotating_key(
             self,
-            "Key",
             description=f"{self.node.path}: storage, Performance Insights, logs, secret and alarms",
-            enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
         # Exported logs are encrypted with the key too (and the alarm topic: new_alarm_topic below).
