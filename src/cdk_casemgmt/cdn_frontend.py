@@ -55,7 +55,7 @@ from cdk_casemgmt._replication import acknowledge_not_replicated, optional_repli
 from cdk_casemgmt._waf import (
     COMMON_RULE_SET,
     IP_REPUTATION_LIST,
-    ManagedRuleGroup,
+    KNOWN_BAD_INPUTS,
     acl_rules,
     log_web_acl,
     web_acl,
@@ -380,7 +380,7 @@ class CdnFrontend(Construct):
             rules=acl_rules(
                 [
                     COMMON_RULE_SET,
-                    ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
+                    KNOWN_BAD_INPUTS,
                     IP_REPUTATION_LIST,
                 ],
                 rate_limit=rate_limit,
