@@ -44,29 +44,34 @@ def add_alarms(
     error_rate_percent: float,
     latency: Duration,
 ) -> list[cloudwatch.Alarm]:
-    """The two alarms in ``scope`` (a us-east-1 stack or ``owner``), described with ``owner``'s path."""
-    error_rate = notifying_alarm(
-        scope,
-        "ErrorRateAlarm",
-        topic=topic,
-        description=f"{owner.node.path}: 5xx error rate above {error_rate_percent}%",
-        metric=distribution_metric(distribution, "5xxErrorRate", statistic="Average"),
-        threshold=error_rate_percent,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluation_periods=3,
-        datapoints_to_alarm=2,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    """The two alarms in ``scope`` (a us-east-1 stack or ``owner``), described with ``owner``'s path: each
+    goes off when its metric is above the threshold in 2 of 3 periods (no data is not a breach)."""
+    specs = (
+        (
+            "ErrorRateAlarm",
+            f"5xx error rate above {error_rate_percent}%",
+            distribution_metric(distribution, "5xxErrorRate", statistic="Average"),
+            error_rate_percent,
+        ),
+        (
+            "OriginLatencyAlarm",
+            f"p90 origin latency above {latency.to_human_string()}",
+            distribution_metric(distribution, "OriginLatency", statistic="p90"),
+            latency.to_milliseconds(),
+        ),
     )
-    origin_latency = notifying_alarm(
-        scope,
-        "OriginLatencyAlarm",
-        topic=topic,
-        description=f"{owner.node.path}: p90 origin latency above {latency.to_human_string()}",
-        metric=distribution_metric(distribution, "OriginLatency", statistic="p90"),
-        threshold=latency.to_milliseconds(),
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluation_periods=3,
-        datapoints_to_alarm=2,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-    )
-    return [error_rate, origin_latency]
+    return [
+        notifying_alarm(
+            scope,
+            id,
+            topic=topic,
+            description=f"{owner.node.path}: {what}",
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        for id, what, metric, threshold in specs
+    ]

@@ -77,24 +77,26 @@ POSTGRES_END_OF_STANDARD_SUPPORT = {
 # at synth without a lookup (see docs/design.md#instance-class-table).
 # family -> {size: (vCPU, memory GiB)}. A class outside this table is refused with the list of
 # families; widen the table, not the check, when AWS adds one.
-_GENERAL = {
-    "large": (2, 8),
-    "xlarge": (4, 16),
-    "2xlarge": (8, 32),
-    "4xlarge": (16, 64),
-    "8xlarge": (32, 128),
-    "12xlarge": (48, 192),
-    "16xlarge": (64, 256),
-    "24xlarge": (96, 384),
+#
+# vCPUs of each size from large up. General-purpose classes (m) have 4 GiB of memory per vCPU,
+# memory-optimized ones (r) 8; burstable ones (t) also come smaller, and from large up match the m classes.
+_VCPUS = {
+    "large": 2,
+    "xlarge": 4,
+    "2xlarge": 8,
+    "4xlarge": 16,
+    "8xlarge": 32,
+    "12xlarge": 48,
+    "16xlarge": 64,
+    "24xlarge": 96,
 }
-_MEMORY = {size: (cpu, mem * 2) for size, (cpu, mem) in _GENERAL.items()}
+_GENERAL = {size: (cpu, cpu * 4) for size, cpu in _VCPUS.items()}
+_MEMORY = {size: (cpu, cpu * 8) for size, cpu in _VCPUS.items()}
 _BURSTABLE = {
     "micro": (2, 1),
     "small": (2, 2),
     "medium": (2, 4),
-    "large": (2, 8),
-    "xlarge": (4, 16),
-    "2xlarge": (8, 32),
+    **{size: _GENERAL[size] for size in ("large", "xlarge", "2xlarge")},
 }
 POSTGRES_INSTANCE_CLASSES: dict[str, dict[str, tuple[int, int]]] = {
     "t3": _BURSTABLE,

@@ -42,6 +42,9 @@ enforces its own body limit
 (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html)."""
 IP_REPUTATION_LIST = ManagedRuleGroup("AWSManagedRulesAmazonIpReputationList")
 """Judges a request by its source address: only where that address is the client's."""
+KNOWN_BAD_INPUTS = ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet")
+"""Request patterns known to be invalid or to probe for vulnerabilities (Log4j JNDI lookups among them);
+used by both web ACLs."""
 
 
 def visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

@@ -49,12 +49,13 @@ from cdk_casemgmt._cdn_props import CheckedProps, origin_of, validate
 from cdk_casemgmt._defaults import CDN
 from cdk_casemgmt._edge_stack import CLOUDFRONT_REGION, reference_weakly, sibling_stack
 from cdk_casemgmt._kms_bucket import kms_versioned_bucket
+from cdk_casemgmt._kms_key import rotating_key
 from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY, access_log_bucket
 from cdk_casemgmt._replication import acknowledge_not_replicated, optional_replication
 from cdk_casemgmt._waf import (
     COMMON_RULE_SET,
     IP_REPUTATION_LIST,
-    ManagedRuleGroup,
+    KNOWN_BAD_INPUTS,
     acl_rules,
     log_web_acl,
     web_acl,
@@ -355,10 +356,8 @@ class CdnFrontend(Construct):
         stack = Stack.of(scope)
         key = self._keys.get(stack.node.path)
         if key is None:
-            key = kms.Key(
+            key = rotating_key(
                 scope,
-                "Key",
-                enable_key_rotation=True,
                 description=f"cdk-casemgmt CdnFrontend {self.node.path}",
                 removal_policy=RemovalPolicy.RETAIN,
             )
@@ -381,7 +380,7 @@ class CdnFrontend(Construct):
             rules=acl_rules(
                 [
                     COMMON_RULE_SET,
-                    ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
+                    KNOWN_BAD_INPUTS,
                     IP_REPUTATION_LIST,
                 ],
                 rate_limit=rate_limit,

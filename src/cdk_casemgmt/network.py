@@ -20,6 +20,7 @@ from constructs import Construct
 
 from cdk_casemgmt._defaults import MAX_AZS_RANGE, VPC
 from cdk_casemgmt._iam import ManagedPolicyRole
+from cdk_casemgmt._kms_key import rotating_key
 from cdk_casemgmt._removal import retain_except_on_create
 from cdk_casemgmt.compliance import acknowledge
 from cdk_casemgmt.errors import Problems
@@ -122,12 +123,8 @@ class SecureVpc(Construct):
         )
         nat_count = {NatGateways.ONE: 1, NatGateways.PER_AZ: len(azs), NatGateways.NONE: 0}[nat_gateways]
 
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
-            self,
-            "Key",
-            enable_key_rotation=True,
-            description=f"Encrypts the VPC flow logs of {self.node.path}",
-            removal_policy=removal_policy,
+        self.encryption_key: kms.IKey = encryption_key or rotating_key(
+            self, description=f"Encrypts the VPC flow logs of {self.node.path}", removal_policy=removal_policy
         )
         if encryption_key is None:
             allow_logs_service(self.encryption_key)

@@ -18,6 +18,7 @@ from constructs import Construct
 from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._defaults import DATABASE
 from cdk_casemgmt._iam import nag_resource
+from cdk_casemgmt._kms_key import rotating_key
 from cdk_casemgmt._postgres_alarms import add_alarms
 from cdk_casemgmt._postgres_backup import (
     acknowledge_aurora_members,
@@ -155,11 +156,9 @@ class PostgresDatabase(Construct):
         self.instance_class = None if serverless_v2 else instance_class
         subnets = database_subnets(self, vpc, vpc_subnets)
 
-        self.kms_key: kms.IKey = kms_key or kms.Key(
+        self.kms_key: kms.IKey = kms_key or rotating_key(
             self,
-            "Key",
             description=f"{self.node.path}: storage, Performance Insights, logs, secret and alarms",
-            enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
         # Exported logs are encrypted with the key too (and the alarm topic: new_alarm_topic below).
@@ -202,13 +201,6 @@ class PostgresDatabase(Construct):
             assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
             description=f"{self.node.path}: RDS enhanced monitoring publishes OS metrics",
         )
-        parameters = {
-            "rds.force_ssl": "1",
-            "log_min_duration_statement": str(int(slow_query_threshold.to_milliseconds())),
-            "log_connections": "1",
-            "log_disconnections": "1",
-            "password_encryption": "scram-sha-256",
-        }
         credentials = generated_credentials(master_username, self.kms_key)
         # What the instance and the Aurora cluster share: one place for the security settings.
         shared: dict[str, Any] = {
@@ -229,16 +221,19 @@ class PostgresDatabase(Construct):
             "iam_authentication": True,
             "engine_lifecycle_support": rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
         }
+        # Settings of each database instance: the RDS instance, or the Aurora writer and reader.
+        instance_options: dict[str, Any] = {
+            "auto_minor_version_upgrade": True,
+            "enable_performance_insights": True,
+            "performance_insight_encryption_key": self.kms_key,
+            "publicly_accessible": False,
+            "ca_certificate": rds.CaCertificate.RDS_CA_RSA2048_G1,
+            "apply_immediately": apply_immediately,
+        }
 
         if serverless_v2 is None:
             engine = rds.DatabaseInstanceEngine.postgres(version=engine_version)
-            self.parameter_group = rds.ParameterGroup(
-                self,
-                "Parameters",
-                engine=engine,
-                description=f"{self.node.path}: TLS forced, slow queries and connections logged",
-                parameters=parameters,
-            )
+            self.parameter_group = self._parameter_group(engine, slow_query_threshold)
             instance = rds.DatabaseInstance(
                 self,
                 "Instance",
@@ -250,41 +245,19 @@ class PostgresDatabase(Construct):
                 storage_type=rds.StorageType.GP3,
                 allocated_storage=allocated_storage_gib,
                 max_allocated_storage=max_allocated_storage_gib,
-                enable_performance_insights=True,
-                performance_insight_encryption_key=self.kms_key,
                 backup_retention=backup_retention,
-                auto_minor_version_upgrade=True,
                 allow_major_version_upgrade=False,
-                publicly_accessible=False,
-                ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
-                apply_immediately=apply_immediately,
                 parameter_group=self.parameter_group,
+                **instance_options,
                 **shared,
             )
-            for group in self.log_groups.values():
-                instance.node.add_dependency(group)
             self.instance = instance
             self._database: rds.DatabaseInstance | rds.DatabaseCluster = instance
-            self.secret = _must(instance.secret)
             self.endpoint_address: str = instance.db_instance_endpoint_address
             proxy_target = rds.ProxyTarget.from_instance(instance)
         else:
             cluster_engine = rds.DatabaseClusterEngine.aurora_postgres(version=aurora_engine_version)
-            self.parameter_group = rds.ParameterGroup(
-                self,
-                "Parameters",
-                engine=cluster_engine,
-                description=f"{self.node.path}: TLS forced, slow queries and connections logged",
-                parameters=parameters,
-            )
-            instance_options: dict[str, Any] = {
-                "auto_minor_version_upgrade": True,
-                "enable_performance_insights": True,
-                "performance_insight_encryption_key": self.kms_key,
-                "publicly_accessible": False,
-                "ca_certificate": rds.CaCertificate.RDS_CA_RSA2048_G1,
-                "apply_immediately": apply_immediately,
-            }
+            self.parameter_group = self._parameter_group(cluster_engine, slow_query_threshold)
             cluster = rds.DatabaseCluster(
                 self,
                 "Cluster",
@@ -303,15 +276,16 @@ class PostgresDatabase(Construct):
                 parameter_group=self.parameter_group,
                 **shared,
             )
-            for group in self.log_groups.values():
-                cluster.node.add_dependency(group)
             if aws_backup:
                 acknowledge_aurora_members(cluster)
             self.cluster = cluster
             self._database = cluster
-            self.secret = _must(cluster.secret)
             self.endpoint_address = cluster.cluster_endpoint.hostname
             proxy_target = rds.ProxyTarget.from_cluster(cluster)
+        # RDS writes to the log groups as soon as the database exists: they are created first.
+        for group in self.log_groups.values():
+            self._database.node.add_dependency(group)
+        self.secret = _must(self._database.secret)
 
         self._scope_monitoring_policy()
         self.backup_plan = (
@@ -404,6 +378,23 @@ class PostgresDatabase(Construct):
             return [cast(rds.CfnDBInstance, self.instance.node.default_child)]
         cluster = _must(self.cluster)
         return [child for child in cluster.node.find_all() if isinstance(child, rds.CfnDBInstance)]
+
+    def _parameter_group(self, engine: rds.IEngine, slow_query_threshold: Duration) -> rds.ParameterGroup:
+        """``Parameters`` for ``engine`` (RDS PostgreSQL or Aurora PostgreSQL): TLS forced, SCRAM passwords,
+        connections and statements slower than ``slow_query_threshold`` logged."""
+        return rds.ParameterGroup(
+            self,
+            "Parameters",
+            engine=engine,
+            description=f"{self.node.path}: TLS forced, slow queries and connections logged",
+            parameters={
+                "rds.force_ssl": "1",
+                "log_min_duration_statement": str(int(slow_query_threshold.to_milliseconds())),
+                "log_connections": "1",
+                "log_disconnections": "1",
+                "password_encryption": "scram-sha-256",
+            },
+        )
 
     def _scope_monitoring_policy(self) -> None:
         """What the AWS managed AmazonRDSEnhancedMonitoringRole allows, narrowed to this account's and

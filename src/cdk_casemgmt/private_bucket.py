@@ -20,6 +20,7 @@ from constructs import Construct
 from cdk_casemgmt._defaults import BUCKET
 from cdk_casemgmt._iam import nag_resource
 from cdk_casemgmt._kms_bucket import kms_versioned_bucket
+from cdk_casemgmt._kms_key import rotating_key
 from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY
 from cdk_casemgmt._log_bucket import access_log_bucket as _access_log_bucket
 from cdk_casemgmt._replication import (
@@ -103,12 +104,8 @@ class PrivateBucket(Construct):
         )
         problems.raise_if_any(self)
 
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
-            self,
-            "Key",
-            enable_key_rotation=True,
-            description=f"Encrypts the objects of {self.node.path}",
-            removal_policy=removal_policy,
+        self.encryption_key: kms.IKey = encryption_key or rotating_key(
+            self, description=f"Encrypts the objects of {self.node.path}", removal_policy=removal_policy
         )
         """The customer-managed key of the objects (given or created)."""
         self.log_bucket: s3.IBucket = access_log_bucket or _access_log_bucket(

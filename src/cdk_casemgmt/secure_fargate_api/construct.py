@@ -15,7 +15,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_ses as ses
@@ -25,6 +24,7 @@ from constructs import Construct
 from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
 from cdk_casemgmt._defaults import FARGATE_API
 from cdk_casemgmt._iam import ManagedPolicyRole
+from cdk_casemgmt._kms_key import rotating_key
 from cdk_casemgmt._log_bucket import LOG_DELIVERY_BY_BUCKET_POLICY
 from cdk_casemgmt._removal import retain_except_on_create
 from cdk_casemgmt.errors import ValidationError
@@ -209,10 +209,8 @@ class SecureFargateApi(Construct):
         self._connected: list[ConnectableDatabase] = []
 
         # ---------------------------------------------------------------- encryption
-        self.encryption_key = kms.Key(
+        self.encryption_key = rotating_key(
             self,
-            "Key",
-            enable_key_rotation=True,
             description=f"Encrypts the logs, alarm topic and exec sessions of {self.node.path}",
             removal_policy=props.removal_policy,
         )

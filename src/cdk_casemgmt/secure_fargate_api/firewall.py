@@ -25,6 +25,7 @@ from constructs import Construct
 from cdk_casemgmt._waf import (
     COMMON_RULE_SET,
     IP_REPUTATION_LIST,
+    KNOWN_BAD_INPUTS,
     ManagedRuleGroup,
     acl_rules,
     log_web_acl,
@@ -37,7 +38,7 @@ __all__ = ["RegionalFirewall", "regional_rule_groups"]
 _RATE_WINDOW_SECONDS = 300
 _REQUEST_RULE_GROUPS = (
     COMMON_RULE_SET,
-    ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
+    KNOWN_BAD_INPUTS,
     ManagedRuleGroup("AWSManagedRulesSQLiRuleSet"),
 )
 
