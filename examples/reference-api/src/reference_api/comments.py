@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter
 from sqlalchemy import select
 from starlette.responses import Response
 
 from . import history
-from .access import case_page, check_cap, forbidden, load_case
+from .access import check_cap, forbidden, load_case
+from .auth import Principal
 from .db import one_row
-from .deps import CaseId, DbDep, IdempotencyDep, PageCursor, PageLimit, PrincipalDep
+from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
 from .jsonutil import JSON, dumps, plain
 from .limits import COMMENTS_PER_CASE
 from .models import Comment, CommentCreate, CommentPage
 from .problems import AUTH, responses
 from .schema import comments
+from .sublists import CaseRows, case_list
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 
-@router.get(
-    "/{case_id}/comments",
-    operation_id="listComments",
-    response_model=CommentPage,
-    responses=responses(400, *AUTH, 404, 422),
-    summary="Comments on a case, oldest first, one page at a time (clients see public ones only)",
-)
-async def list_comments(
-    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
-) -> Response:
-    stmt = select(comments).where(comments.c.case_id == case_id)
+@case_list(router, "/{case_id}/comments", CommentPage, "listComments")
+def _comments(case_id: uuid.UUID, p: Principal) -> CaseRows:
+    """Comments on a case, oldest first, one page at a time (clients see public ones only)"""
+    rows = select(comments).where(comments.c.case_id == case_id)
     if not p.is_staff:
-        stmt = stmt.where(comments.c.internal.is_(False))
-    key = (comments.c.created_at, comments.c.id)
-    return await case_page(db, p, case_id, stmt, kind="comments", key=key, limit=limit, cursor=cursor)
+        rows = rows.where(comments.c.internal.is_(False))
+    return CaseRows(rows, key=(comments.c.created_at, comments.c.id))
 
 
 @router.post(

@@ -17,15 +17,17 @@ from fastapi import APIRouter, Path, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from .access import case_page, check_cap, load_case, visible
+from .access import check_cap, load_case, visible
+from .auth import Principal
 from .db import first_row, one_row
-from .deps import CaseId, DbDep, IdempotencyDep, PageCursor, PageLimit, PrincipalDep
+from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
 from .jsonutil import JSON, dumps, json_response, plain
 from .limits import DOCUMENTS_PER_CASE
 from .models import Document, DocumentCreate, DocumentPage, DocumentUpload, DownloadLink
 from .problems import AUTH, ProblemError, problem_type, responses
 from .schema import cases, documents
 from .storage import Storage, UploadChanged, upload_key
+from .sublists import CaseRows, case_list
 
 router = APIRouter(prefix="/api", tags=["documents"])
 UPLOAD_EXPIRES_S = 300
@@ -154,19 +156,11 @@ async def confirm(
     return Response(data, media_type=JSON)
 
 
-@router.get(
-    "/cases/{case_id}/documents",
-    operation_id="listDocuments",
-    response_model=DocumentPage,
-    responses=responses(400, *AUTH, 404, 422),
-    summary="Documents of a case, oldest first",
-)
-async def list_documents(
-    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
-) -> Response:
-    stmt = select(*DOC_COLUMNS).where(documents.c.case_id == case_id)
-    key = (documents.c.created_at, documents.c.id)
-    return await case_page(db, p, case_id, stmt, kind="documents", key=key, limit=limit, cursor=cursor)
+@case_list(router, "/cases/{case_id}/documents", DocumentPage, "listDocuments")
+def _documents(case_id: uuid.UUID, p: Principal) -> CaseRows:
+    """Documents of a case, oldest first"""
+    rows = select(*DOC_COLUMNS).where(documents.c.case_id == case_id)
+    return CaseRows(rows, key=(documents.c.created_at, documents.c.id))
 
 
 @router.get(

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from .access import case_page, check_cap, forbidden, load_case, require_staff, require_supervisor, visible
+from .access import check_cap, forbidden, load_case, require_staff, require_supervisor, visible
 from .auth import Principal
 from .db import first_row, one_row
 from .deps import (
@@ -26,8 +26,6 @@ from .deps import (
     DbDep,
     IdempotencyDep,
     IfMatch,
-    PageCursor,
-    PageLimit,
     PrincipalDep,
     check_if_match,
     etag,
@@ -45,6 +43,7 @@ from .models import (
 )
 from .problems import AUTH, ProblemError, problem_type, responses
 from .schema import cases, time_entries
+from .sublists import CaseRows, case_list
 
 router = APIRouter(prefix="/api", tags=["time"])
 EntryId = Annotated[uuid.UUID, Path(description="Time entry id")]
@@ -128,21 +127,11 @@ async def create_entry(
     return response
 
 
-@router.get(
-    "/cases/{case_id}/time-entries",
-    operation_id="listTimeEntries",
-    response_model=TimeEntryPage,
-    responses=responses(400, *AUTH, 404, 422),
-    summary="Time logged on a case, oldest first, one page at a time (staff)",
-)
-async def list_entries(
-    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
-) -> Response:
-    stmt = select(time_entries).where(time_entries.c.case_id == case_id)
-    key = (time_entries.c.started_at, time_entries.c.id)
-    return await case_page(
-        db, p, case_id, stmt, kind="time-entries", key=key, limit=limit, cursor=cursor, staff_only=True
-    )
+@case_list(router, "/cases/{case_id}/time-entries", TimeEntryPage, "listTimeEntries", staff_only=True)
+def _entries(case_id: uuid.UUID, p: Principal) -> CaseRows:
+    """Time logged on a case, oldest first, one page at a time (staff)"""
+    rows = select(time_entries).where(time_entries.c.case_id == case_id)
+    return CaseRows(rows, key=(time_entries.c.started_at, time_entries.c.id))
 
 
 @router.get(
