@@ -13,10 +13,11 @@ from .access import check_cap, forbidden, load_case
 from .auth import Principal
 from .db import one_row
 from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
-from .jsonutil import JSON, dumps, plain
+from .jsonutil import plain
 from .limits import COMMENTS_PER_CASE
 from .models import Comment, CommentCreate, CommentPage
 from .problems import AUTH, responses
+from .replies import reply
 from .schema import comments
 from .sublists import CaseRows, case_list
 
@@ -57,7 +58,4 @@ async def create_comment(
         await history.record(
             conn, case_id, p.sub, "commented", None, {"comment_id": row["id"], "internal": body.internal}
         )
-        data = dumps(plain(row))
-        if idem:
-            await idem.complete(conn, 201, data)
-    return Response(data, status_code=201, media_type=JSON)
+        return await reply(conn, idem, plain(row), status=201)

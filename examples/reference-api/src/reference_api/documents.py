@@ -21,10 +21,11 @@ from .access import check_cap, load_case, visible
 from .auth import Principal
 from .db import first_row, one_row
 from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
-from .jsonutil import JSON, dumps, json_response, plain
+from .jsonutil import json_response, plain
 from .limits import DOCUMENTS_PER_CASE
 from .models import Document, DocumentCreate, DocumentPage, DocumentUpload, DownloadLink
 from .problems import AUTH, ProblemError, problem_type, responses
+from .replies import reply
 from .schema import cases, documents
 from .storage import Storage, UploadChanged, upload_key
 from .sublists import CaseRows, case_list
@@ -100,10 +101,8 @@ async def create_upload(
             .returning(*DOC_COLUMNS),
         )
         target = await storage.upload_target(key, body.content_type, body.size_bytes, UPLOAD_EXPIRES_S)
-        data = dumps({"document": _plain(row), "upload": {**target, "expires_in_s": UPLOAD_EXPIRES_S}})
-        if idem:
-            await idem.complete(conn, 201, data)
-    return Response(data, status_code=201, media_type=JSON)
+        upload = {**target, "expires_in_s": UPLOAD_EXPIRES_S}
+        return await reply(conn, idem, {"document": _plain(row), "upload": upload}, status=201)
 
 
 @router.post(
@@ -150,10 +149,7 @@ async def confirm(
             .values(status="available", confirmed_at=func.clock_timestamp(), version_id=version_id)
             .returning(*DOC_COLUMNS),
         )
-        data = dumps(_plain(new))
-        if idem:
-            await idem.complete(conn, 200, data)
-    return Response(data, media_type=JSON)
+        return await reply(conn, idem, _plain(new))
 
 
 @case_list(router, "/cases/{case_id}/documents", DocumentPage, "listDocuments")

@@ -28,9 +28,8 @@ from .deps import (
     IfMatch,
     PrincipalDep,
     check_if_match,
-    etag,
 )
-from .jsonutil import JSON, dumps, json_response, plain
+from .jsonutil import json_response
 from .limits import TIME_ENTRIES_PER_CASE
 from .models import (
     CaseTimeTotals,
@@ -42,17 +41,13 @@ from .models import (
     Timesheet,
 )
 from .problems import AUTH, ProblemError, problem_type, responses
+from .replies import row_reply, row_response
 from .schema import cases, time_entries
 from .sublists import CaseRows, case_list
 
 router = APIRouter(prefix="/api", tags=["time"])
 EntryId = Annotated[uuid.UUID, Path(description="Time entry id")]
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def _entry_response(row: Any, status: int = 200) -> tuple[bytes, Response]:
-    body = dumps(plain(row))
-    return body, Response(body, status_code=status, media_type=JSON, headers={"ETag": etag(row["version"])})
 
 
 def _timer_conflict() -> ProblemError:
@@ -121,10 +116,7 @@ async def create_entry(
             )
             .returning(*time_entries.c),
         )
-        data, response = _entry_response(row, 201)
-        if idem:
-            await idem.complete(conn, 201, data, {"ETag": etag(row["version"])})
-    return response
+        return await row_reply(conn, idem, row, status=201)
 
 
 @case_list(router, "/cases/{case_id}/time-entries", TimeEntryPage, "listTimeEntries", staff_only=True)
@@ -206,14 +198,11 @@ async def start_timer(
                 .values(case_id=case_id, user_id=p.sub, billable=body.billable, note=body.note)
                 .returning(*time_entries.c),
             )
-            data, response = _entry_response(row, 201)
-            if idem:
-                await idem.complete(conn, 201, data, {"ETag": etag(row["version"])})
+            return await row_reply(conn, idem, row, status=201)
     except IntegrityError as exc:
         if "uq_time_entries_running_timer" in str(exc.orig):
             raise _timer_conflict() from None
         raise
-    return response
 
 
 @router.get(
@@ -230,7 +219,7 @@ async def get_timer(db: DbDep, p: PrincipalDep) -> Response:
         row = await first_row(conn, select(time_entries).where(*running))
     if row is None:
         raise ProblemError(404, "no running timer", type_=problem_type("no-running-timer"))
-    return _entry_response(row)[1]
+    return row_response(row)
 
 
 @router.post(
@@ -258,10 +247,7 @@ async def stop_timer(db: DbDep, p: PrincipalDep, idem: IdempotencyDep) -> Respon
         )
         if row is None:
             raise ProblemError(404, "no running timer", type_=problem_type("no-running-timer"))
-        data, response = _entry_response(row)
-        if idem:
-            await idem.complete(conn, 200, data, {"ETag": etag(row["version"])})
-    return response
+        return await row_reply(conn, idem, row)
 
 
 # --- single entries -----------------------------------------------------------------------------
@@ -287,7 +273,7 @@ async def update_entry(
                 409, "stop the timer before setting a duration", type_=problem_type("timer-running")
             )
         if not changes:
-            return _entry_response(row)[1]
+            return row_response(row)
         new = await one_row(
             conn,
             time_entries.update()
@@ -295,7 +281,7 @@ async def update_entry(
             .values(**changes, version=time_entries.c.version + 1)
             .returning(*time_entries.c),
         )
-    return _entry_response(new)[1]
+    return row_response(new)
 
 
 @router.delete(
@@ -351,10 +337,7 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
                 .values(**values)
                 .returning(*time_entries.c),
             )
-            data, response = _entry_response(new)
-            if idem:
-                await idem.complete(conn, 200, data, {"ETag": etag(new["version"])})
-        return response
+            return await row_reply(conn, idem, new)
 
     router.add_api_route(
         f"/time-entries/{{entry_id}}/{action}",
