@@ -9,9 +9,8 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from . import history
-from .access import check_cap, forbidden, load_case
+from .access import forbidden
 from .auth import Principal
-from .db import one_row
 from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
 from .jsonutil import plain
 from .limits import COMMENTS_PER_CASE
@@ -19,7 +18,7 @@ from .models import Comment, CommentCreate, CommentPage
 from .problems import AUTH, responses
 from .replies import reply
 from .schema import comments
-from .sublists import CaseRows, case_list
+from .sublists import CaseRows, add_to_case, case_list
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -31,6 +30,12 @@ def _comments(case_id: uuid.UUID, p: Principal) -> CaseRows:
     if not p.is_staff:
         rows = rows.where(comments.c.internal.is_(False))
     return CaseRows(rows, key=(comments.c.created_at, comments.c.id))
+
+
+def _staff_only(p: Principal) -> None:
+    """Internal comments are written by staff."""
+    if not p.is_staff:
+        raise forbidden("clients may not write internal comments")
 
 
 @router.post(
@@ -45,15 +50,16 @@ async def create_comment(
     case_id: CaseId, body: CommentCreate, db: DbDep, p: PrincipalDep, idem: IdempotencyDep
 ) -> Response:
     async with db.transaction() as conn:
-        await load_case(conn, p, case_id, for_update=True)
-        if body.internal and not p.is_staff:
-            raise forbidden("clients may not write internal comments")
-        await check_cap(conn, comments, case_id, COMMENTS_PER_CASE, "comments")
-        row = await one_row(
+        values = {"author_id": p.sub, "body": body.body, "internal": body.internal}
+        row = await add_to_case(
             conn,
-            comments.insert()
-            .values(case_id=case_id, author_id=p.sub, body=body.body, internal=body.internal)
-            .returning(*comments.c),
+            p,
+            case_id,
+            comments,
+            values,
+            cap=COMMENTS_PER_CASE,
+            what="comments",
+            check=_staff_only if body.internal else None,
         )
         await history.record(
             conn, case_id, p.sub, "commented", None, {"comment_id": row["id"], "internal": body.internal}

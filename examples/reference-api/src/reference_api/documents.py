@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from .access import check_cap, load_case, visible
+from .access import visible
 from .auth import Principal
 from .db import first_row, one_row
 from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
@@ -28,7 +28,7 @@ from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import reply
 from .schema import cases, documents
 from .storage import Storage, UploadChanged, upload_key
-from .sublists import CaseRows, case_list
+from .sublists import CaseRows, add_to_case, case_list
 
 router = APIRouter(prefix="/api", tags=["documents"])
 UPLOAD_EXPIRES_S = 300
@@ -84,21 +84,16 @@ async def create_upload(
     key = f"cases/{case_id}/{doc_id}"
     storage = _storage(request)
     async with db.transaction() as conn:
-        await load_case(conn, p, case_id, for_update=True)
-        await check_cap(conn, documents, case_id, DOCUMENTS_PER_CASE, "documents")
-        row = await one_row(
+        values = {"id": doc_id, "uploaded_by": p.sub, "storage_key": key, **body.model_dump()}
+        row = await add_to_case(
             conn,
-            documents.insert()
-            .values(
-                id=doc_id,
-                case_id=case_id,
-                uploaded_by=p.sub,
-                filename=body.filename,
-                content_type=body.content_type,
-                size_bytes=body.size_bytes,
-                storage_key=key,
-            )
-            .returning(*DOC_COLUMNS),
+            p,
+            case_id,
+            documents,
+            values,
+            cap=DOCUMENTS_PER_CASE,
+            what="documents",
+            returning=DOC_COLUMNS,
         )
         target = await storage.upload_target(key, body.content_type, body.size_bytes, UPLOAD_EXPIRES_S)
         upload = {**target, "expires_in_s": UPLOAD_EXPIRES_S}

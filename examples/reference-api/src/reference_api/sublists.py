@@ -1,9 +1,11 @@
-"""The paged lists under one case (comments, time entries, documents, members, history): one route shape.
+"""The lists under one case (comments, time entries, documents, members, history): reading and adding.
 
-Each is ``GET .../{case_id}/<name>?limit=&cursor=`` and answers one page, oldest first, through
+Each is read by ``GET .../{case_id}/<name>?limit=&cursor=``, which answers one page, oldest first, through
 ``access.case_page``: the same parameters, the same errors (404 for a case the caller cannot see, 403 for a
 client on a staff-only list, 400 for a cursor of another list) and the same page. Only the rows differ:
 each module says which with a function decorated by ``case_list``.
+
+Rows are added by ``add_to_case``: the case locked, then its cap checked, then the insert.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ from __future__ import annotations
 import functools
 import inspect
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, Table
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from .access import case_page
+from .access import case_page, check_cap, load_case
 from .auth import Principal
+from .db import one_row
 from .deps import CaseId, DbDep, PageCursor, PageLimit, PrincipalDep
 from .problems import AUTH, responses
 
@@ -83,3 +88,31 @@ def case_list(
         return rows_of
 
     return register
+
+
+async def add_to_case(
+    conn: AsyncConnection,
+    p: Principal,
+    case_id: uuid.UUID,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    cap: int,
+    what: str,
+    check: Callable[[Principal], None] | None = None,
+    returning: Sequence[ColumnElement[Any]] | None = None,
+) -> RowMapping:
+    """Insert one row of ``table`` (``values`` and the case id) under the case, in ``conn``'s transaction;
+    the new row (``returning`` columns, by default all).
+
+    404 when ``p`` cannot see the case, then whatever ``check(p)`` raises (the 403 of someone who may see
+    the case but not add this row), then 409 when the case already holds ``cap`` rows (``what`` names
+    them). The case row stays locked until the transaction ends, so concurrent additions cannot pass the
+    cap together.
+    """
+    await load_case(conn, p, case_id, for_update=True)
+    if check:
+        check(p)
+    await check_cap(conn, table, case_id, cap, what)
+    inserted = table.insert().values(case_id=case_id, **values)
+    return await one_row(conn, inserted.returning(*(table.c if returning is None else returning)))

@@ -14,11 +14,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import Integer, case, cast, func, select, text
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from .access import check_cap, forbidden, load_case, require_staff, require_supervisor, visible
+from .access import forbidden, load_case, require_staff, require_supervisor, visible
 from .auth import Principal
 from .db import first_row, one_row
 from .deps import (
@@ -43,7 +44,7 @@ from .models import (
 from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import row_reply, row_response
 from .schema import cases, time_entries
-from .sublists import CaseRows, case_list
+from .sublists import CaseRows, add_to_case, case_list
 
 router = APIRouter(prefix="/api", tags=["time"])
 EntryId = Annotated[uuid.UUID, Path(description="Time entry id")]
@@ -80,6 +81,22 @@ async def _load_entry(
     return row
 
 
+async def _add_entry(
+    conn: AsyncConnection, p: Principal, case_id: uuid.UUID, values: dict[str, Any]
+) -> RowMapping:
+    """Log ``p``'s time on the case: staff only, at most ``TIME_ENTRIES_PER_CASE`` entries per case."""
+    return await add_to_case(
+        conn,
+        p,
+        case_id,
+        time_entries,
+        {"user_id": p.sub, **values},
+        cap=TIME_ENTRIES_PER_CASE,
+        what="time entries",
+        check=require_staff,
+    )
+
+
 def _own_draft(p: Principal, row: Any) -> None:
     if row["user_id"] != p.sub:
         raise forbidden("only the person who logged the time may change it")
@@ -100,22 +117,7 @@ async def create_entry(
 ) -> Response:
     started = body.started_at or (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=body.duration_s))
     async with db.transaction() as conn:
-        await load_case(conn, p, case_id, for_update=True)
-        require_staff(p)
-        await check_cap(conn, time_entries, case_id, TIME_ENTRIES_PER_CASE, "time entries")
-        row = await one_row(
-            conn,
-            time_entries.insert()
-            .values(
-                case_id=case_id,
-                user_id=p.sub,
-                started_at=started,
-                duration_s=body.duration_s,
-                billable=body.billable,
-                note=body.note,
-            )
-            .returning(*time_entries.c),
-        )
+        row = await _add_entry(conn, p, case_id, {**body.model_dump(), "started_at": started})
         return await row_reply(conn, idem, row, status=201)
 
 
@@ -189,15 +191,7 @@ async def start_timer(
     body = body or TimerStart()
     try:
         async with db.transaction() as conn:
-            await load_case(conn, p, case_id, for_update=True)
-            require_staff(p)
-            await check_cap(conn, time_entries, case_id, TIME_ENTRIES_PER_CASE, "time entries")
-            row = await one_row(
-                conn,
-                time_entries.insert()
-                .values(case_id=case_id, user_id=p.sub, billable=body.billable, note=body.note)
-                .returning(*time_entries.c),
-            )
+            row = await _add_entry(conn, p, case_id, body.model_dump())
             return await row_reply(conn, idem, row, status=201)
     except IntegrityError as exc:
         if "uq_time_entries_running_timer" in str(exc.orig):
