@@ -46,25 +46,17 @@ from .access import (
 )
 from .db import ReadStatement, one_row
 from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
-from .jsonutil import JSON, dumps, json_response, plain
+from .jsonutil import json_response
 from .models import Case, CaseCreate, CasePage, CaseUpdate, Priority, Status
 from .notify import enqueue
 from .problems import AUTH, ProblemError, problem_type, responses
+from .replies import row_reply, row_response
 from .roles import STAFF, Role
 from .schema import cases, users
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 CASE_COLUMNS = [c for c in cases.c if c.name != "search"]
-
-
-def case_response(
-    row: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> tuple[bytes, Response]:
-    """The case as the response body (also returned, for an idempotency record) and its response."""
-    body = dumps(plain(row))
-    hdrs = {"ETag": etag(row["version"]), **(headers or {})}
-    return body, Response(body, status_code=status, media_type=JSON, headers=hdrs)
 
 
 async def change_case(conn: AsyncConnection, case_id: uuid.UUID, **values: Any) -> RowMapping:
@@ -266,12 +258,8 @@ async def create_case(body: CaseCreate, db: DbDep, p: PrincipalDep, idem: Idempo
         row = await one_row(conn, cases.insert().values(**values).returning(*CASE_COLUMNS))
         await history.record(conn, row["id"], p.sub, "created", None, {k: row[k] for k in values})
         await _tell_assignee(conn, row, p.sub)
-        body_bytes, response = case_response(row, 201, {"Location": f"/api/cases/{row['id']}"})
-        if idem:
-            await idem.complete(
-                conn, 201, body_bytes, {"ETag": etag(row["version"]), "Location": f"/api/cases/{row['id']}"}
-            )
-    return response
+        location = {"Location": f"/api/cases/{row['id']}"}
+        return await row_reply(conn, idem, row, status=201, headers=location)
 
 
 @router.get(
@@ -294,7 +282,7 @@ async def get_case(
     tag = etag(row["version"])
     if if_none_match and tag in [c.strip().removeprefix("W/") for c in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": tag})
-    return case_response(row)[1]
+    return row_response(row)
 
 
 @router.patch(
@@ -319,14 +307,14 @@ async def update_case(
         check_if_match(if_match, row["version"])
         changes = {k: v for k, v in changes.items() if row[k] != v}
         if not changes:
-            return case_response(row)[1]
+            return row_response(row)
         if "assignee_id" in changes:
             await _check_assignee(conn, changes["assignee_id"])
         new = await change_case(conn, case_id, **changes)
         await history.record(conn, case_id, p.sub, "updated", {k: row[k] for k in changes}, changes)
         if "assignee_id" in changes:
             await _tell_assignee(conn, new, p.sub)
-    return case_response(new)[1]
+    return row_response(new)
 
 
 @router.delete(
@@ -365,7 +353,4 @@ async def restore_case(
             raise ProblemError(409, "the case is not deleted", type_=problem_type("not-deleted"))
         new = await change_case(conn, case_id, deleted_at=None)
         await history.record(conn, case_id, p.sub, "restored", None, None)
-        body_bytes, response = case_response(new)
-        if idem:
-            await idem.complete(conn, 200, body_bytes, {"ETag": etag(new["version"])})
-    return response
+        return await row_reply(conn, idem, new)

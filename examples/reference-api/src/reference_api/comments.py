@@ -2,38 +2,40 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter
 from sqlalchemy import select
 from starlette.responses import Response
 
 from . import history
-from .access import case_page, check_cap, forbidden, load_case
-from .db import one_row
-from .deps import CaseId, DbDep, IdempotencyDep, PageCursor, PageLimit, PrincipalDep
-from .jsonutil import JSON, dumps, plain
+from .access import forbidden
+from .auth import Principal
+from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
+from .jsonutil import plain
 from .limits import COMMENTS_PER_CASE
 from .models import Comment, CommentCreate, CommentPage
 from .problems import AUTH, responses
+from .replies import reply
 from .schema import comments
+from .sublists import CaseRows, add_to_case, case_list
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 
-@router.get(
-    "/{case_id}/comments",
-    operation_id="listComments",
-    response_model=CommentPage,
-    responses=responses(400, *AUTH, 404, 422),
-    summary="Comments on a case, oldest first, one page at a time (clients see public ones only)",
-)
-async def list_comments(
-    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
-) -> Response:
-    stmt = select(comments).where(comments.c.case_id == case_id)
+@case_list(router, "/{case_id}/comments", CommentPage, "listComments")
+def _comments(case_id: uuid.UUID, p: Principal) -> CaseRows:
+    """Comments on a case, oldest first, one page at a time (clients see public ones only)"""
+    rows = select(comments).where(comments.c.case_id == case_id)
     if not p.is_staff:
-        stmt = stmt.where(comments.c.internal.is_(False))
-    key = (comments.c.created_at, comments.c.id)
-    return await case_page(db, p, case_id, stmt, kind="comments", key=key, limit=limit, cursor=cursor)
+        rows = rows.where(comments.c.internal.is_(False))
+    return CaseRows(rows, key=(comments.c.created_at, comments.c.id))
+
+
+def _staff_only(p: Principal) -> None:
+    """Internal comments are written by staff."""
+    if not p.is_staff:
+        raise forbidden("clients may not write internal comments")
 
 
 @router.post(
@@ -48,20 +50,18 @@ async def create_comment(
     case_id: CaseId, body: CommentCreate, db: DbDep, p: PrincipalDep, idem: IdempotencyDep
 ) -> Response:
     async with db.transaction() as conn:
-        await load_case(conn, p, case_id, for_update=True)
-        if body.internal and not p.is_staff:
-            raise forbidden("clients may not write internal comments")
-        await check_cap(conn, comments, case_id, COMMENTS_PER_CASE, "comments")
-        row = await one_row(
+        values = {"author_id": p.sub, "body": body.body, "internal": body.internal}
+        row = await add_to_case(
             conn,
-            comments.insert()
-            .values(case_id=case_id, author_id=p.sub, body=body.body, internal=body.internal)
-            .returning(*comments.c),
+            p,
+            case_id,
+            comments,
+            values,
+            cap=COMMENTS_PER_CASE,
+            what="comments",
+            check=_staff_only if body.internal else None,
         )
         await history.record(
             conn, case_id, p.sub, "commented", None, {"comment_id": row["id"], "internal": body.internal}
         )
-        data = dumps(plain(row))
-        if idem:
-            await idem.complete(conn, 201, data)
-    return Response(data, status_code=201, media_type=JSON)
+        return await reply(conn, idem, plain(row), status=201)

@@ -17,15 +17,18 @@ from fastapi import APIRouter, Path, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from .access import case_page, check_cap, load_case, visible
+from .access import visible
+from .auth import Principal
 from .db import first_row, one_row
-from .deps import CaseId, DbDep, IdempotencyDep, PageCursor, PageLimit, PrincipalDep
-from .jsonutil import JSON, dumps, json_response, plain
+from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
+from .jsonutil import json_response, plain
 from .limits import DOCUMENTS_PER_CASE
 from .models import Document, DocumentCreate, DocumentPage, DocumentUpload, DownloadLink
 from .problems import AUTH, ProblemError, problem_type, responses
+from .replies import reply
 from .schema import cases, documents
 from .storage import Storage, UploadChanged, upload_key
+from .sublists import CaseRows, add_to_case, case_list
 
 router = APIRouter(prefix="/api", tags=["documents"])
 UPLOAD_EXPIRES_S = 300
@@ -81,27 +84,20 @@ async def create_upload(
     key = f"cases/{case_id}/{doc_id}"
     storage = _storage(request)
     async with db.transaction() as conn:
-        await load_case(conn, p, case_id, for_update=True)
-        await check_cap(conn, documents, case_id, DOCUMENTS_PER_CASE, "documents")
-        row = await one_row(
+        values = {"id": doc_id, "uploaded_by": p.sub, "storage_key": key, **body.model_dump()}
+        row = await add_to_case(
             conn,
-            documents.insert()
-            .values(
-                id=doc_id,
-                case_id=case_id,
-                uploaded_by=p.sub,
-                filename=body.filename,
-                content_type=body.content_type,
-                size_bytes=body.size_bytes,
-                storage_key=key,
-            )
-            .returning(*DOC_COLUMNS),
+            p,
+            case_id,
+            documents,
+            values,
+            cap=DOCUMENTS_PER_CASE,
+            what="documents",
+            returning=DOC_COLUMNS,
         )
         target = await storage.upload_target(key, body.content_type, body.size_bytes, UPLOAD_EXPIRES_S)
-        data = dumps({"document": _plain(row), "upload": {**target, "expires_in_s": UPLOAD_EXPIRES_S}})
-        if idem:
-            await idem.complete(conn, 201, data)
-    return Response(data, status_code=201, media_type=JSON)
+        upload = {**target, "expires_in_s": UPLOAD_EXPIRES_S}
+        return await reply(conn, idem, {"document": _plain(row), "upload": upload}, status=201)
 
 
 @router.post(
@@ -148,25 +144,14 @@ async def confirm(
             .values(status="available", confirmed_at=func.clock_timestamp(), version_id=version_id)
             .returning(*DOC_COLUMNS),
         )
-        data = dumps(_plain(new))
-        if idem:
-            await idem.complete(conn, 200, data)
-    return Response(data, media_type=JSON)
+        return await reply(conn, idem, _plain(new))
 
 
-@router.get(
-    "/cases/{case_id}/documents",
-    operation_id="listDocuments",
-    response_model=DocumentPage,
-    responses=responses(400, *AUTH, 404, 422),
-    summary="Documents of a case, oldest first",
-)
-async def list_documents(
-    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
-) -> Response:
-    stmt = select(*DOC_COLUMNS).where(documents.c.case_id == case_id)
-    key = (documents.c.created_at, documents.c.id)
-    return await case_page(db, p, case_id, stmt, kind="documents", key=key, limit=limit, cursor=cursor)
+@case_list(router, "/cases/{case_id}/documents", DocumentPage, "listDocuments")
+def _documents(case_id: uuid.UUID, p: Principal) -> CaseRows:
+    """Documents of a case, oldest first"""
+    rows = select(*DOC_COLUMNS).where(documents.c.case_id == case_id)
+    return CaseRows(rows, key=(documents.c.created_at, documents.c.id))
 
 
 @router.get(

@@ -12,14 +12,12 @@ import orjson
 from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from starlette.responses import Response
 
-from .access import case_page
-from .deps import CaseId, DbDep, PageCursor, PageLimit, PrincipalDep
+from .auth import Principal
 from .jsonutil import dumps
 from .models import HistoryPage
-from .problems import AUTH, responses
 from .schema import case_history
+from .sublists import CaseRows, case_list
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -44,26 +42,8 @@ async def record(
     )
 
 
-@router.get(
-    "/{case_id}/history",
-    operation_id="listCaseHistory",
-    response_model=HistoryPage,
-    responses=responses(400, *AUTH, 404, 422),
-    summary="Every change to a case, oldest first, one page at a time (staff only)",
-)
-async def list_history(
-    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
-) -> Response:
-    stmt = select(case_history).where(case_history.c.case_id == case_id)
-    return await case_page(
-        db,
-        p,
-        case_id,
-        stmt,
-        kind="history",
-        key=(case_history.c.id,),
-        limit=limit,
-        cursor=cursor,
-        staff_only=True,
-        allow_deleted=True,
-    )
+@case_list(router, "/{case_id}/history", HistoryPage, "listCaseHistory", staff_only=True, allow_deleted=True)
+def _history(case_id: uuid.UUID, p: Principal) -> CaseRows:
+    """Every change to a case, oldest first, one page at a time (staff only)"""
+    rows = select(case_history).where(case_history.c.case_id == case_id)
+    return CaseRows(rows, key=(case_history.c.id,))

@@ -3,6 +3,7 @@ add and remove them; staff list them). Membership feeds the access rule (access.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -11,33 +12,26 @@ from sqlalchemy.dialects.postgresql import insert
 from starlette.responses import Response
 
 from . import history
-from .access import case_page, check_cap, load_case, require_supervisor
+from .access import check_cap, load_case, require_supervisor
+from .auth import Principal
 from .db import first_row, one_row
-from .deps import CaseId, DbDep, PageCursor, PageLimit, PrincipalDep
+from .deps import CaseId, DbDep, PrincipalDep
 from .jsonutil import json_response, plain
 from .limits import MEMBERS_PER_CASE
 from .models import Member, MemberPage
 from .problems import AUTH, ProblemError, problem_type, responses
 from .schema import case_members
+from .sublists import CaseRows, case_list
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 MemberId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9@._:+-]+$")]
 
 
-@router.get(
-    "/{case_id}/members",
-    operation_id="listCaseMembers",
-    response_model=MemberPage,
-    responses=responses(400, *AUTH, 404, 422),
-    summary="People given access to a case, by user id, one page at a time (staff only)",
-)
-async def list_members(
-    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
-) -> Response:
-    stmt = select(case_members).where(case_members.c.case_id == case_id)
-    key = (case_members.c.user_id,)
-    return await case_page(
-        db, p, case_id, stmt, kind="members", key=key, limit=limit, cursor=cursor, staff_only=True
+@case_list(router, "/{case_id}/members", MemberPage, "listCaseMembers", staff_only=True)
+def _members(case_id: uuid.UUID, p: Principal) -> CaseRows:
+    """People given access to a case, by user id, one page at a time (staff only)"""
+    return CaseRows(
+        select(case_members).where(case_members.c.case_id == case_id), key=(case_members.c.user_id,)
     )
 
 

@@ -43,6 +43,16 @@ def _now() -> Column[object]:
     )
 
 
+def _uuid_id() -> Column[object]:
+    """A UUID primary key the database draws."""
+    return Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+
+
+def _case_id(*, ondelete: str) -> Column[object]:
+    """The case a row belongs to; ``ondelete`` says what deleting the case does to the row."""
+    return Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete=ondelete), nullable=False)
+
+
 # People known to the service: upserted from verified tokens, used for assignment checks and e-mail.
 users = Table(
     "users",
@@ -58,7 +68,7 @@ users = Table(
 cases = Table(
     "cases",
     metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    _uuid_id(),
     Column("title", Text, nullable=False),
     Column("description", Text, nullable=False, server_default=""),
     Column("status", Text, nullable=False, server_default="new"),
@@ -97,7 +107,7 @@ cases = Table(
 case_members = Table(
     "case_members",
     metadata,
-    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    _case_id(ondelete="CASCADE"),
     Column("user_id", Text, nullable=False),
     Column("added_by", Text, nullable=False),
     _now(),
@@ -108,8 +118,8 @@ case_members = Table(
 comments = Table(
     "comments",
     metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
-    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    _uuid_id(),
+    _case_id(ondelete="CASCADE"),
     Column("author_id", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("internal", Boolean, nullable=False, server_default="false"),
@@ -122,7 +132,7 @@ case_history = Table(
     "case_history",
     metadata,
     Column("id", BigInteger, Identity(always=True), primary_key=True),
-    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False),
+    _case_id(ondelete="RESTRICT"),
     Column("actor_id", Text, nullable=False),
     Column("action", Text, nullable=False),
     Column("before", JSONB),
@@ -181,8 +191,8 @@ outbox = Table(
 time_entries = Table(
     "time_entries",
     metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
-    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False),
+    _uuid_id(),
+    _case_id(ondelete="RESTRICT"),
     Column("user_id", Text, nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()),
     Column("duration_s", Integer),
@@ -210,8 +220,8 @@ time_entries = Table(
 documents = Table(
     "documents",
     metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
-    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False),
+    _uuid_id(),
+    _case_id(ondelete="RESTRICT"),
     Column("uploaded_by", Text, nullable=False),
     Column("filename", Text, nullable=False),
     Column("content_type", Text, nullable=False),

@@ -14,11 +14,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import Integer, case, cast, func, select, text
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from .access import case_page, check_cap, forbidden, load_case, require_staff, require_supervisor, visible
+from .access import forbidden, load_case, require_staff, require_supervisor, visible
 from .auth import Principal
 from .db import first_row, one_row
 from .deps import (
@@ -26,13 +27,10 @@ from .deps import (
     DbDep,
     IdempotencyDep,
     IfMatch,
-    PageCursor,
-    PageLimit,
     PrincipalDep,
     check_if_match,
-    etag,
 )
-from .jsonutil import JSON, dumps, json_response, plain
+from .jsonutil import json_response
 from .limits import TIME_ENTRIES_PER_CASE
 from .models import (
     CaseTimeTotals,
@@ -44,16 +42,13 @@ from .models import (
     Timesheet,
 )
 from .problems import AUTH, ProblemError, problem_type, responses
+from .replies import row_reply, row_response
 from .schema import cases, time_entries
+from .sublists import CaseRows, add_to_case, case_list
 
 router = APIRouter(prefix="/api", tags=["time"])
 EntryId = Annotated[uuid.UUID, Path(description="Time entry id")]
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def _entry_response(row: Any, status: int = 200) -> tuple[bytes, Response]:
-    body = dumps(plain(row))
-    return body, Response(body, status_code=status, media_type=JSON, headers={"ETag": etag(row["version"])})
 
 
 def _timer_conflict() -> ProblemError:
@@ -86,6 +81,22 @@ async def _load_entry(
     return row
 
 
+async def _add_entry(
+    conn: AsyncConnection, p: Principal, case_id: uuid.UUID, values: dict[str, Any]
+) -> RowMapping:
+    """Log ``p``'s time on the case: staff only, at most ``TIME_ENTRIES_PER_CASE`` entries per case."""
+    return await add_to_case(
+        conn,
+        p,
+        case_id,
+        time_entries,
+        {"user_id": p.sub, **values},
+        cap=TIME_ENTRIES_PER_CASE,
+        what="time entries",
+        check=require_staff,
+    )
+
+
 def _own_draft(p: Principal, row: Any) -> None:
     if row["user_id"] != p.sub:
         raise forbidden("only the person who logged the time may change it")
@@ -106,43 +117,15 @@ async def create_entry(
 ) -> Response:
     started = body.started_at or (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=body.duration_s))
     async with db.transaction() as conn:
-        await load_case(conn, p, case_id, for_update=True)
-        require_staff(p)
-        await check_cap(conn, time_entries, case_id, TIME_ENTRIES_PER_CASE, "time entries")
-        row = await one_row(
-            conn,
-            time_entries.insert()
-            .values(
-                case_id=case_id,
-                user_id=p.sub,
-                started_at=started,
-                duration_s=body.duration_s,
-                billable=body.billable,
-                note=body.note,
-            )
-            .returning(*time_entries.c),
-        )
-        data, response = _entry_response(row, 201)
-        if idem:
-            await idem.complete(conn, 201, data, {"ETag": etag(row["version"])})
-    return response
+        row = await _add_entry(conn, p, case_id, {**body.model_dump(), "started_at": started})
+        return await row_reply(conn, idem, row, status=201)
 
 
-@router.get(
-    "/cases/{case_id}/time-entries",
-    operation_id="listTimeEntries",
-    response_model=TimeEntryPage,
-    responses=responses(400, *AUTH, 404, 422),
-    summary="Time logged on a case, oldest first, one page at a time (staff)",
-)
-async def list_entries(
-    case_id: CaseId, db: DbDep, p: PrincipalDep, limit: PageLimit = 50, cursor: PageCursor = None
-) -> Response:
-    stmt = select(time_entries).where(time_entries.c.case_id == case_id)
-    key = (time_entries.c.started_at, time_entries.c.id)
-    return await case_page(
-        db, p, case_id, stmt, kind="time-entries", key=key, limit=limit, cursor=cursor, staff_only=True
-    )
+@case_list(router, "/cases/{case_id}/time-entries", TimeEntryPage, "listTimeEntries", staff_only=True)
+def _entries(case_id: uuid.UUID, p: Principal) -> CaseRows:
+    """Time logged on a case, oldest first, one page at a time (staff)"""
+    rows = select(time_entries).where(time_entries.c.case_id == case_id)
+    return CaseRows(rows, key=(time_entries.c.started_at, time_entries.c.id))
 
 
 @router.get(
@@ -208,23 +191,12 @@ async def start_timer(
     body = body or TimerStart()
     try:
         async with db.transaction() as conn:
-            await load_case(conn, p, case_id, for_update=True)
-            require_staff(p)
-            await check_cap(conn, time_entries, case_id, TIME_ENTRIES_PER_CASE, "time entries")
-            row = await one_row(
-                conn,
-                time_entries.insert()
-                .values(case_id=case_id, user_id=p.sub, billable=body.billable, note=body.note)
-                .returning(*time_entries.c),
-            )
-            data, response = _entry_response(row, 201)
-            if idem:
-                await idem.complete(conn, 201, data, {"ETag": etag(row["version"])})
+            row = await _add_entry(conn, p, case_id, body.model_dump())
+            return await row_reply(conn, idem, row, status=201)
     except IntegrityError as exc:
         if "uq_time_entries_running_timer" in str(exc.orig):
             raise _timer_conflict() from None
         raise
-    return response
 
 
 @router.get(
@@ -241,7 +213,7 @@ async def get_timer(db: DbDep, p: PrincipalDep) -> Response:
         row = await first_row(conn, select(time_entries).where(*running))
     if row is None:
         raise ProblemError(404, "no running timer", type_=problem_type("no-running-timer"))
-    return _entry_response(row)[1]
+    return row_response(row)
 
 
 @router.post(
@@ -269,10 +241,7 @@ async def stop_timer(db: DbDep, p: PrincipalDep, idem: IdempotencyDep) -> Respon
         )
         if row is None:
             raise ProblemError(404, "no running timer", type_=problem_type("no-running-timer"))
-        data, response = _entry_response(row)
-        if idem:
-            await idem.complete(conn, 200, data, {"ETag": etag(row["version"])})
-    return response
+        return await row_reply(conn, idem, row)
 
 
 # --- single entries -----------------------------------------------------------------------------
@@ -298,7 +267,7 @@ async def update_entry(
                 409, "stop the timer before setting a duration", type_=problem_type("timer-running")
             )
         if not changes:
-            return _entry_response(row)[1]
+            return row_response(row)
         new = await one_row(
             conn,
             time_entries.update()
@@ -306,7 +275,7 @@ async def update_entry(
             .values(**changes, version=time_entries.c.version + 1)
             .returning(*time_entries.c),
         )
-    return _entry_response(new)[1]
+    return row_response(new)
 
 
 @router.delete(
@@ -362,10 +331,7 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
                 .values(**values)
                 .returning(*time_entries.c),
             )
-            data, response = _entry_response(new)
-            if idem:
-                await idem.complete(conn, 200, data, {"ETag": etag(new["version"])})
-        return response
+            return await row_reply(conn, idem, new)
 
     router.add_api_route(
         f"/time-entries/{{entry_id}}/{action}",

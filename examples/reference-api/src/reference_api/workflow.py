@@ -11,11 +11,12 @@ from starlette.responses import Response
 
 from . import history
 from .access import load_case, require_staff
-from .cases import case_response, change_case
-from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match, etag
+from .cases import change_case
+from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match
 from .models import Case
 from .notify import enqueue
 from .problems import AUTH, ProblemError, problem_type, responses
+from .replies import row_reply
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -53,10 +54,7 @@ def _transition_route(action: str, allowed: frozenset[str], target: str, operati
             subject = f"Case {new['title']} is now {target}"
             for recipient in {new["requester_id"], new["assignee_id"]} - {p.sub, None}:
                 await enqueue(conn, "case.status", recipient, subject, f"Case {case_id} moved to {target}.")
-            body_bytes, response = case_response(new)
-            if idem:
-                await idem.complete(conn, 200, body_bytes, {"ETag": etag(new["version"])})
-        return response
+            return await row_reply(conn, idem, new)
 
     router.add_api_route(
         f"/{{case_id}}/{action}",
