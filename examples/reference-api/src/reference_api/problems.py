@@ -88,6 +88,11 @@ def problem_type(slug: str) -> str:
     return f"urn:reference-api:problem:{slug}"
 
 
+def unavailable(slug: str, detail: str, *, retry_after_s: int) -> ProblemError:
+    """503: something the API depends on cannot answer right now; ``Retry-After`` says when to try again."""
+    return ProblemError(503, detail, type_=problem_type(slug), headers={"Retry-After": str(retry_after_s)})
+
+
 def problem_response(
     request: Request | None, status: int, *, detail: str | None = None, **fields: Unpack[ProblemFields]
 ) -> Response:
@@ -135,13 +140,9 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not _is_connection_error(exc.orig):
         return await _unhandled(request, exc)
     log.warning("database unavailable", extra={"error": type(exc).__name__})
-    return problem_response(
-        request,
-        503,
-        detail="the database is not reachable right now; retry shortly",
-        type_=problem_type("database-unavailable"),
-        headers={"Retry-After": "2"},
-    )
+    return unavailable(
+        "database-unavailable", "the database is not reachable right now; retry shortly", retry_after_s=2
+    ).response(request)
 
 
 # "No usable connection right now", not a fault of the request: a lost connection (db.CONNECTION_LOST),
