@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.middleware.gzip import GZipMiddleware
@@ -22,7 +21,7 @@ from .deps import PrincipalDep, Replay, reject_nul, replay_handler
 from .directory import DirectoryUnavailable, build_directory
 from .documents import router as documents_router
 from .history import router as history_router
-from .jsonutil import JSON
+from .jsonutil import JSON, json_response
 from .limits import BodyLimit
 from .logs import RequestContextMiddleware
 from .members import router as members_router
@@ -129,7 +128,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return problem_response(None, 503, detail=detail, type_=problem_type(causes[0][0]))
         degraded = jwks.degraded()
         if degraded is not None:
-            return Response(orjson.dumps({"status": "ready", "detail": degraded}), media_type=JSON)
+            return json_response({"status": "ready", "detail": degraded})
         return Response(b'{"status":"ready"}', media_type=JSON)
 
     @app.get(
@@ -145,10 +144,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             email = await app.state.directory.address(p.sub)
         except DirectoryUnavailable:
             email = None
-        return Response(
-            orjson.dumps({"sub": p.sub, "role": p.role, "username": p.username, "email": email}),
-            media_type=JSON,
-        )
+        return json_response({"sub": p.sub, "role": p.role, "username": p.username, "email": email})
 
     for router in (
         cases_router,

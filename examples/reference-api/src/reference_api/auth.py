@@ -27,7 +27,7 @@ from typing import Any
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
-from .problems import ProblemError, problem_type
+from .problems import ProblemError, problem_type, unavailable
 from .roles import ROLES, STAFF, SUPERVISORS
 from .settings import Settings
 
@@ -70,15 +70,6 @@ UNKNOWN_KID_REFRESH_S = 60.0
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 60.0
 """After a failed fetch no other is tried for 1 s, then 2, 4, ... up to a minute, until one succeeds."""
-
-
-def keys_unavailable(detail: str) -> ProblemError:
-    return ProblemError(
-        503,
-        detail,
-        type_=problem_type("signing-keys-unavailable"),
-        headers={"Retry-After": "5"},
-    )
 
 
 class JwksSource:
@@ -173,8 +164,10 @@ class JwksSource:
             return self._keys[kid]
         except KeyError:
             if self.failures:
-                raise keys_unavailable(
-                    "the identity provider's signing keys cannot be fetched right now; retry shortly"
+                raise unavailable(
+                    "signing-keys-unavailable",
+                    "the identity provider's signing keys cannot be fetched right now; retry shortly",
+                    retry_after_s=5,
                 ) from None
             raise unauthorized("token signed by an unknown key") from None
 

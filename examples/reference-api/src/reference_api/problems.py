@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import orjson
 from fastapi import FastAPI, Request
@@ -13,9 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from .asgi import HttpMiddleware
 from .logs import request_id_var
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11 on
 
 PROBLEM_JSON = "application/problem+json"
 AUTH = (401, 403)
@@ -41,70 +45,64 @@ class Problem(BaseModel):
     errors: list[InvalidParam] | None = Field(default=None, description="Validation errors, when any")
 
 
+class ProblemFields(TypedDict, total=False):
+    """A problem's optional parts besides ``detail``: its type URI (default ``about:blank``), its title
+    (default: the status's phrase), response headers, and extra members of the body."""
+
+    type_: str
+    title: str | None
+    headers: dict[str, str] | None
+    extra: dict[str, Any] | None
+
+
 class ProblemError(Exception):
     """Raised by handlers; rendered as problem+json."""
 
-    def __init__(
-        self,
-        status: int,
-        detail: str | None = None,
-        *,
-        type_: str = "about:blank",
-        title: str | None = None,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail or title or HTTPStatus(status).phrase)
+    def __init__(self, status: int, detail: str | None = None, **fields: Unpack[ProblemFields]) -> None:
+        title = fields.get("title") or HTTPStatus(status).phrase
+        super().__init__(detail or title)
         self.status = status
         self.detail = detail
-        self.type = type_
-        self.title = title or HTTPStatus(status).phrase
-        self.headers = headers or {}
-        self.extra = extra or {}
+        self.type = fields.get("type_", "about:blank")
+        self.title = title
+        self.headers = fields.get("headers") or {}
+        self.extra = fields.get("extra") or {}
+
+    def response(self, request: Request | None) -> Response:
+        """The problem+json response; ``instance`` is the request's path when there is a request."""
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if request is not None:
+            body["instance"] = request.url.path
+        rid = request_id_var.get()
+        if rid:
+            body["request_id"] = rid
+        body.update(self.extra)
+        return Response(
+            orjson.dumps(body), status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers
+        )
 
 
 def problem_type(slug: str) -> str:
     return f"urn:reference-api:problem:{slug}"
 
 
+def unavailable(slug: str, detail: str, *, retry_after_s: int) -> ProblemError:
+    """503: something the API depends on cannot answer right now; ``Retry-After`` says when to try again."""
+    return ProblemError(503, detail, type_=problem_type(slug), headers={"Retry-After": str(retry_after_s)})
+
+
 def problem_response(
-    request: Request | None,
-    status: int,
-    *,
-    detail: str | None = None,
-    type_: str = "about:blank",
-    title: str | None = None,
-    headers: dict[str, str] | None = None,
-    extra: dict[str, Any] | None = None,
+    request: Request | None, status: int, *, detail: str | None = None, **fields: Unpack[ProblemFields]
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": type_,
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-    }
-    if detail:
-        body["detail"] = detail
-    if request is not None:
-        body["instance"] = request.url.path
-    rid = request_id_var.get()
-    if rid:
-        body["request_id"] = rid
-    if extra:
-        body.update(extra)
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    """The problem+json response for a problem that is answered rather than raised."""
+    return ProblemError(status, detail, **fields).response(request)
 
 
 async def _problem_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
-    return problem_response(
-        request,
-        exc.status,
-        detail=exc.detail,
-        type_=exc.type,
-        title=exc.title,
-        headers=exc.headers,
-        extra=exc.extra,
-    )
+    return exc.response(request)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -142,13 +140,9 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not _is_connection_error(exc.orig):
         return await _unhandled(request, exc)
     log.warning("database unavailable", extra={"error": type(exc).__name__})
-    return problem_response(
-        request,
-        503,
-        detail="the database is not reachable right now; retry shortly",
-        type_=problem_type("database-unavailable"),
-        headers={"Retry-After": "2"},
-    )
+    return unavailable(
+        "database-unavailable", "the database is not reachable right now; retry shortly", retry_after_s=2
+    ).response(request)
 
 
 # "No usable connection right now", not a fault of the request: a lost connection (db.CONNECTION_LOST),
@@ -219,7 +213,7 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
     return problem_response(request, 500, detail="An unexpected error occurred; quote the request id.")
 
 
-class UnhandledErrors:
+class UnhandledErrors(HttpMiddleware):
     """Pure ASGI middleware: an unhandled error becomes the problem+json 500 here, inside the app.
 
     Starlette renders an ``Exception`` handler in its outermost middleware and then re-raises, so uvicorn
@@ -229,13 +223,7 @@ class UnhandledErrors:
     error after the response started still propagates: closing the connection is all that is left.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking(message: Message) -> None:

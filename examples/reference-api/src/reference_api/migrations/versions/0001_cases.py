@@ -1,9 +1,4 @@
-"""Users, cases, members, comments, append-only history, idempotency keys, outbox.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-28
-"""
+"""Users, cases, members, comments, append-only history, idempotency keys, outbox."""
 
 from __future__ import annotations
 
@@ -11,12 +6,10 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from reference_api.migrations.columns import TIMESTAMP, case_foreign_key, clock_timestamp, random_uuid
+
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
-
-_TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -26,13 +19,13 @@ def upgrade() -> None:
         sa.Column("email", sa.Text(), nullable=True),
         sa.Column("display_name", sa.Text(), nullable=True),
         sa.Column("role", sa.Text(), nullable=False),
-        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
+        clock_timestamp("created_at"),
         sa.CheckConstraint("role IN ('admin', 'manager', 'agent', 'client')", name=op.f("ck_users_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
     )
     op.create_table(
         "cases",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        random_uuid("id"),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
         sa.Column("status", sa.Text(), server_default="new", nullable=False),
@@ -44,9 +37,9 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Text(), nullable=False),
         sa.Column("tags", postgresql.ARRAY(sa.Text()), server_default="{}", nullable=False),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
-        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
-        sa.Column("updated_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
-        sa.Column("deleted_at", _TS, nullable=True),
+        clock_timestamp("created_at"),
+        clock_timestamp("updated_at"),
+        sa.Column("deleted_at", TIMESTAMP, nullable=True),
         sa.Column(
             "search",
             postgresql.TSVECTOR(),
@@ -76,25 +69,21 @@ def upgrade() -> None:
         sa.Column("case_id", sa.UUID(), nullable=False),
         sa.Column("user_id", sa.Text(), nullable=False),
         sa.Column("added_by", sa.Text(), nullable=False),
-        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_case_members_case_id_cases"), ondelete="CASCADE"
-        ),
+        clock_timestamp("created_at"),
+        case_foreign_key("case_members", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("case_id", "user_id", name=op.f("pk_case_members")),
     )
     op.create_index("ix_case_members_user_id", "case_members", ["user_id"])
 
     op.create_table(
         "comments",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        random_uuid("id"),
         sa.Column("case_id", sa.UUID(), nullable=False),
         sa.Column("author_id", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("internal", sa.Boolean(), server_default="false", nullable=False),
-        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_comments_case_id_cases"), ondelete="CASCADE"
-        ),
+        clock_timestamp("created_at"),
+        case_foreign_key("comments", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_comments")),
     )
     op.create_index("ix_comments_case_id_created_at", "comments", ["case_id", "created_at"])
@@ -107,10 +96,8 @@ def upgrade() -> None:
         sa.Column("action", sa.Text(), nullable=False),
         sa.Column("before", postgresql.JSONB(), nullable=True),
         sa.Column("after", postgresql.JSONB(), nullable=True),
-        sa.Column("at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_case_history_case_id_cases"), ondelete="RESTRICT"
-        ),
+        clock_timestamp("at"),
+        case_foreign_key("case_history", ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_history")),
     )
     op.create_index("ix_case_history_case_id_id", "case_history", ["case_id", "id"])
@@ -138,8 +125,8 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.LargeBinary(), nullable=True),
         sa.Column("response_headers", postgresql.JSONB(), nullable=True),
-        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
-        sa.Column("completed_at", _TS, nullable=True),
+        clock_timestamp("created_at"),
+        sa.Column("completed_at", TIMESTAMP, nullable=True),
         sa.PrimaryKeyConstraint("owner_id", "key", name=op.f("pk_idempotency_keys")),
     )
     op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
@@ -147,17 +134,17 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
-        sa.Column("event_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        random_uuid("event_id"),
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("recipient", sa.Text(), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("next_attempt_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
-        sa.Column("sent_at", _TS, nullable=True),
-        sa.Column("dead_at", _TS, nullable=True),
+        clock_timestamp("next_attempt_at"),
+        sa.Column("sent_at", TIMESTAMP, nullable=True),
+        sa.Column("dead_at", TIMESTAMP, nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
+        clock_timestamp("created_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
     )

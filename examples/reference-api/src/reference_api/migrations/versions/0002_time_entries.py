@@ -1,37 +1,30 @@
-"""Time entries: one running timer per user (partial unique index), approved entries locked (trigger).
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-28
-"""
+"""Time entries: one running timer per user (partial unique index), approved entries locked (trigger)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from reference_api.migrations.columns import case_foreign_key, clock_timestamp, random_uuid
+
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
-
-_TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
     op.create_table(
         "time_entries",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        random_uuid("id"),
         sa.Column("case_id", sa.UUID(), nullable=False),
         sa.Column("user_id", sa.Text(), nullable=False),
-        sa.Column("started_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
+        clock_timestamp("started_at"),
         sa.Column("duration_s", sa.Integer(), nullable=True),
         sa.Column("billable", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("note", sa.Text(), server_default="", nullable=False),
         sa.Column("status", sa.Text(), server_default="draft", nullable=False),
         sa.Column("approved_by", sa.Text(), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
-        sa.Column("created_at", _TS, server_default=sa.text("clock_timestamp()"), nullable=False),
+        clock_timestamp("created_at"),
         sa.CheckConstraint(
             "status IN ('draft', 'submitted', 'approved')", name=op.f("ck_time_entries_status")
         ),
@@ -41,9 +34,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "duration_s IS NOT NULL OR status = 'draft'", name=op.f("ck_time_entries_running_is_draft")
         ),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_time_entries_case_id_cases"), ondelete="RESTRICT"
-        ),
+        case_foreign_key("time_entries", ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_time_entries")),
     )
     op.create_index("ix_time_entries_case_id", "time_entries", ["case_id"])

@@ -1,9 +1,4 @@
-"""Documents record the storage version checked at confirm, which downloads serve.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-05
-"""
+"""Documents record the storage version checked at confirm, which downloads serve."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
