@@ -16,12 +16,16 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from refs import REF, Resolver
 from stack import Stack, TwinError
+
+Attributes = dict[str, str]
+"""What a stand-in answers for its resource: ``Ref`` (:data:`REF`) and ``Fn::GetAtt`` names, with values."""
 
 # Set before moto is imported: moto's server would otherwise answer every request with
 # "Access-Control-Allow-Origin: *", kinder than S3, which answers with the bucket's CORS rules only.
@@ -217,38 +221,32 @@ class StandIns:
         for logical_id in self.stack.of_type("AWS::CloudFront::Distribution"):
             self.resolver.provide(logical_id, "DomainName", cloudfront_domain)
             self.resolver.provide(logical_id, REF, "E" + random_suffix(logical_id, 13).upper())
-        for logical_id, props in self.stack.of_type("AWS::KMS::Key").items():
-            self._kms_key(logical_id, props)
-        for logical_id, props in self.stack.of_type("AWS::SecretsManager::Secret").items():
-            self._secret(logical_id, props)
-        for logical_id, props in self.stack.of_type("AWS::RDS::DBInstance").items():
-            self._database(logical_id, props)
-        for logical_id, props in self.stack.of_type("AWS::SecretsManager::SecretTargetAttachment").items():
-            self._secret_attachment(logical_id, props)
-        for logical_id, props in self.stack.of_type("AWS::Cognito::UserPool").items():
-            self._user_pool(logical_id, props)
-        for type_, create in (
+        stand_ins: tuple[tuple[str, Callable[[str, dict[str, Any], str], Attributes]], ...] = (
+            ("AWS::KMS::Key", self._kms_key),
+            ("AWS::SecretsManager::Secret", self._secret),
+            ("AWS::RDS::DBInstance", self._database),
+            ("AWS::SecretsManager::SecretTargetAttachment", self._secret_attachment),
+            ("AWS::Cognito::UserPool", self._user_pool),
             ("AWS::Cognito::UserPoolGroup", self._user_pool_group),
             ("AWS::Cognito::UserPoolClient", self._user_pool_client),
             ("AWS::Cognito::UserPoolDomain", self._user_pool_domain),
             ("AWS::SES::EmailIdentity", self._email_identity),
-        ):
+            ("AWS::S3::Bucket", self._bucket),
+        )
+        for type_, stand_in in stand_ins:
             for logical_id, props in self.stack.of_type(type_).items():
-                create(logical_id, props)
-        for logical_id, props in self.stack.of_type("AWS::S3::Bucket").items():
-            if self._referenced_by_tasks(logical_id):
-                self._bucket(logical_id, props)
+                if type_ == "AWS::S3::Bucket" and not self._referenced_by_tasks(logical_id):
+                    continue  # only the buckets the tasks use: the log buckets stay out
+                for name, value in stand_in(logical_id, props, f"{logical_id} ({type_})").items():
+                    self.resolver.provide(logical_id, name, value)
+                self.created.append(f"{type_} {logical_id}")
 
     def _referenced_by_tasks(self, logical_id: str) -> bool:
         tasks = json.dumps(self.stack.of_type("AWS::ECS::TaskDefinition"))
         return f'"{logical_id}"' in tasks
 
-    def _note(self, logical_id: str) -> None:
-        self.created.append(f"{self.stack.resources[logical_id]['Type']} {logical_id}")
-
-    def _kms_key(self, logical_id: str, props: dict[str, Any]) -> None:
+    def _kms_key(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
         kms = self.client("kms")
-        where = f"{logical_id} (AWS::KMS::Key)"
         key = kms.create_key(
             Description=props.get("Description", ""),
             Policy=json.dumps(self.resolver.resolve(props["KeyPolicy"], where)),
@@ -257,10 +255,7 @@ class StandIns:
         )["KeyMetadata"]
         if props.get("EnableKeyRotation"):
             kms.enable_key_rotation(KeyId=key["KeyId"])
-        self.resolver.provide(logical_id, REF, key["KeyId"])
-        self.resolver.provide(logical_id, "Arn", key["Arn"])
-        self.resolver.provide(logical_id, "KeyId", key["KeyId"])
-        self._note(logical_id)
+        return {REF: key["KeyId"], "Arn": key["Arn"], "KeyId": key["KeyId"]}
 
     def generate_password(self, generate: dict[str, Any]) -> str:
         options = {
@@ -281,8 +276,7 @@ class StandIns:
         password: str = self.client("secretsmanager").get_random_password(**options)["RandomPassword"]
         return password
 
-    def _secret(self, logical_id: str, props: dict[str, Any]) -> None:
-        where = f"{logical_id} (AWS::SecretsManager::Secret)"
+    def _secret(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
         generate = props.get("GenerateSecretString")
         if "SecretString" in props:
             value = str(self.resolver.resolve(props["SecretString"], where))
@@ -305,9 +299,8 @@ class StandIns:
         }
         if "KmsKeyId" in props:
             arguments["KmsKeyId"] = self.resolver.resolve(props["KmsKeyId"], where)
-        arn = self.client("secretsmanager").create_secret(**arguments)["ARN"]
-        self.resolver.provide(logical_id, REF, arn)
-        self._note(logical_id)
+        arn: str = self.client("secretsmanager").create_secret(**arguments)["ARN"]
+        return {REF: arn}
 
     def read_secret(self, arn: str, key: str | None = None) -> str:
         value: str = self.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
@@ -322,8 +315,7 @@ class StandIns:
             raise TwinError(f"{where}: the twin does not resolve {value}")
         return self.read_secret(match.group(1), match.group(2) or None)
 
-    def _database(self, logical_id: str, props: dict[str, Any]) -> None:
-        where = f"{logical_id} (AWS::RDS::DBInstance)"
+    def _database(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
         if self.database is not None:
             raise TwinError(f"{where}: the twin stands in for one database instance")
         password = self.dynamic_reference(
@@ -350,10 +342,11 @@ class StandIns:
         self.database.start()
         self._create_database(self.database)
         # The instance's address is where its clients reach it: here, the server's socket directory.
-        self.resolver.provide(logical_id, "Endpoint.Address", str(self.database.socket_dir))
-        self.resolver.provide(logical_id, "Endpoint.Port", str(self.database.port))
-        self.resolver.provide(logical_id, REF, str(props.get("DBInstanceIdentifier", logical_id.lower())))
-        self._note(logical_id)
+        return {
+            "Endpoint.Address": str(self.database.socket_dir),
+            "Endpoint.Port": str(self.database.port),
+            REF: str(props.get("DBInstanceIdentifier", logical_id.lower())),
+        }
 
     @staticmethod
     def _create_database(db: Database) -> None:
@@ -376,9 +369,8 @@ class StandIns:
 
         asyncio.run(create())
 
-    def _secret_attachment(self, logical_id: str, props: dict[str, Any]) -> None:
+    def _secret_attachment(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
         """What RDS does to an attached secret: the instance's connection details join the credentials."""
-        where = f"{logical_id} (AWS::SecretsManager::SecretTargetAttachment)"
         if props.get("TargetType") != "AWS::RDS::DBInstance" or self.database is None:
             raise TwinError(f"{where}: the twin attaches secrets to its one database instance only")
         arn = self.resolver.resolve(props["SecretId"], where)
@@ -393,13 +385,11 @@ class StandIns:
             }
         )
         self.client("secretsmanager").put_secret_value(SecretId=arn, SecretString=json.dumps(value))
-        self.resolver.provide(logical_id, REF, arn)
-        self._note(logical_id)
+        return {REF: arn}
 
     # --- Cognito ------------------------------------------------------------------------------------
 
-    def _user_pool(self, logical_id: str, props: dict[str, Any]) -> None:
-        where = f"{logical_id} (AWS::Cognito::UserPool)"
+    def _user_pool(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
         arguments = dict(self.resolver.resolve(props, where))
         arguments["PoolName"] = arguments.pop("UserPoolName", logical_id)
         enabled_mfas = arguments.pop("EnabledMfas", [])
@@ -412,48 +402,40 @@ class StandIns:
                 MfaConfiguration=arguments.get("MfaConfiguration", "OFF"),
             )
         self.user_pool_id = pool["Id"]
-        self.resolver.provide(logical_id, REF, pool["Id"])
-        self.resolver.provide(logical_id, "Arn", pool["Arn"])
-        self.resolver.provide(
-            logical_id, "ProviderName", f"cognito-idp.{self.region}.amazonaws.com/{pool['Id']}"
-        )
-        self.resolver.provide(
-            logical_id, "ProviderURL", f"https://cognito-idp.{self.region}.amazonaws.com/{pool['Id']}"
-        )
-        self.resolver.provide(logical_id, "UserPoolId", pool["Id"])
-        self._note(logical_id)
+        provider = f"cognito-idp.{self.region}.amazonaws.com/{pool['Id']}"
+        return {
+            REF: pool["Id"],
+            "Arn": pool["Arn"],
+            "ProviderName": provider,
+            "ProviderURL": f"https://{provider}",
+            "UserPoolId": pool["Id"],
+        }
 
-    def _user_pool_group(self, logical_id: str, props: dict[str, Any]) -> None:
-        arguments = self.resolver.resolve(props, f"{logical_id} (AWS::Cognito::UserPoolGroup)")
+    def _user_pool_group(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
+        arguments = self.resolver.resolve(props, where)
         self.client("cognito-idp").create_group(**arguments)
-        self.resolver.provide(logical_id, REF, arguments["GroupName"])
-        self._note(logical_id)
+        return {REF: arguments["GroupName"]}
 
-    def _user_pool_client(self, logical_id: str, props: dict[str, Any]) -> None:
-        arguments = dict(self.resolver.resolve(props, f"{logical_id} (AWS::Cognito::UserPoolClient)"))
+    def _user_pool_client(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
+        arguments = dict(self.resolver.resolve(props, where))
         arguments.setdefault("ClientName", logical_id)
         client = self.client("cognito-idp").create_user_pool_client(**arguments)["UserPoolClient"]
-        self.resolver.provide(logical_id, REF, client["ClientId"])
-        self.resolver.provide(logical_id, "ClientId", client["ClientId"])
-        self._note(logical_id)
+        return {REF: client["ClientId"], "ClientId": client["ClientId"]}
 
-    def _user_pool_domain(self, logical_id: str, props: dict[str, Any]) -> None:
-        arguments = self.resolver.resolve(props, f"{logical_id} (AWS::Cognito::UserPoolDomain)")
+    def _user_pool_domain(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
+        arguments = self.resolver.resolve(props, where)
         self.client("cognito-idp").create_user_pool_domain(**arguments)
-        self.resolver.provide(logical_id, REF, arguments["Domain"])
         self.hosted_ui_domain = f"{arguments['Domain']}.auth.{self.region}.amazoncognito.com"
-        self._note(logical_id)
+        return {REF: arguments["Domain"]}
 
     # --- SES and S3 ---------------------------------------------------------------------------------
 
-    def _email_identity(self, logical_id: str, props: dict[str, Any]) -> None:
-        identity = self.resolver.resolve(props["EmailIdentity"], logical_id)
+    def _email_identity(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
+        identity = self.resolver.resolve(props["EmailIdentity"], where)
         self.client("sesv2").create_email_identity(EmailIdentity=identity)
-        self.resolver.provide(logical_id, REF, identity)
-        self._note(logical_id)
+        return {REF: identity}
 
-    def _bucket(self, logical_id: str, props: dict[str, Any]) -> None:
-        where = f"{logical_id} (AWS::S3::Bucket)"
+    def _bucket(self, logical_id: str, props: dict[str, Any], where: str) -> Attributes:
         p = self.resolver.resolve({k: v for k, v in props.items() if k != "LoggingConfiguration"}, where)
         # CloudFormation's generated name: stack and logical id in lower case, and a random suffix.
         name = (
@@ -487,13 +469,14 @@ class StandIns:
             self.cors_rules = rules
         if "LoggingConfiguration" in props:
             self.not_stood_in[f"{logical_id} LoggingConfiguration"] = "server access logs are not written"
-        self.resolver.provide(logical_id, REF, name)
-        self.resolver.provide(logical_id, "Arn", f"arn:aws:s3:::{name}")
-        self.resolver.provide(logical_id, "DomainName", f"{name}.s3.amazonaws.com")
-        self.resolver.provide(logical_id, "RegionalDomainName", f"{name}.s3.{self.region}.amazonaws.com")
         self.documents_bucket = name
         self.documents_bucket_id = logical_id
-        self._note(logical_id)
+        return {
+            REF: name,
+            "Arn": f"arn:aws:s3:::{name}",
+            "DomainName": f"{name}.s3.amazonaws.com",
+            "RegionalDomainName": f"{name}.s3.{self.region}.amazonaws.com",
+        }
 
     # --- what the stand-ins recorded ---------------------------------------------------------------
 
