@@ -5,7 +5,8 @@ Each is read by ``GET .../{case_id}/<name>?limit=&cursor=``, which answers one p
 client on a staff-only list, 400 for a cursor of another list) and the same page. Only the rows differ:
 each module says which with a function decorated by ``case_list``.
 
-Rows are added by ``add_to_case``: the case locked, then its cap checked, then the insert.
+Rows are added by ``add_to_case``: the case locked, then its cap checked, then the insert; the route that
+does so is declared by ``adds_to_case``, which documents the answers ``add_to_case`` gives.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import inspect
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from pydantic import BaseModel
@@ -42,6 +43,8 @@ class CaseRows:
 
 RowsOf = Callable[[uuid.UUID, Principal], CaseRows]
 """The rows of the list under one case (its id) as one principal may read them."""
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def case_list(
@@ -86,6 +89,37 @@ def case_list(
             summary=summary,
         )
         return rows_of
+
+    return register
+
+
+def adds_to_case(
+    router: APIRouter,
+    path: str,
+    response_model: type[BaseModel],
+    operation_id: str,
+    *,
+    summary: str,
+    also: tuple[int, ...] = (),
+) -> Callable[[Handler], Handler]:
+    """Decorate the handler of ``POST path``, which adds a row under the case in the path with
+    ``add_to_case``, to add it to ``router``: it answers 201 with ``response_model``, and its documented
+    problems are those of ``add_to_case`` (404, 403, 409 for a full case), of any route behind a token
+    (401, 403) and of a request that does not validate (422), plus ``also``, the handler's own.
+    """
+
+    def register(handler: Handler) -> Handler:
+        router.add_api_route(
+            path,
+            handler,
+            methods=["POST"],
+            operation_id=operation_id,
+            status_code=201,
+            response_model=response_model,
+            responses=responses(*sorted({*AUTH, 404, 409, 422, *also})),
+            summary=summary,
+        )
+        return handler
 
     return register
 

@@ -44,7 +44,7 @@ from .models import (
 from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import row_reply, row_response
 from .schema import cases, time_entries
-from .sublists import CaseRows, add_to_case, case_list
+from .sublists import CaseRows, add_to_case, adds_to_case, case_list
 
 router = APIRouter(prefix="/api", tags=["time"])
 EntryId = Annotated[uuid.UUID, Path(description="Time entry id")]
@@ -104,12 +104,11 @@ def _own_draft(p: Principal, row: Any) -> None:
         raise _locked(row["status"])
 
 
-@router.post(
+@adds_to_case(
+    router,
     "/cases/{case_id}/time-entries",
-    operation_id="createTimeEntry",
-    status_code=201,
-    response_model=TimeEntry,
-    responses=responses(*AUTH, 404, 409, 422),
+    TimeEntry,
+    "createTimeEntry",
     summary=f"Log time on a case (staff; at most {TIME_ENTRIES_PER_CASE} entries per case)",
 )
 async def create_entry(
@@ -177,12 +176,11 @@ async def case_totals(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
 # --- timer --------------------------------------------------------------------------------------
 
 
-@router.post(
+@adds_to_case(
+    router,
     "/cases/{case_id}/timer",
-    operation_id="startTimer",
-    status_code=201,
-    response_model=TimeEntry,
-    responses=responses(*AUTH, 404, 409, 422),
+    TimeEntry,
+    "startTimer",
     summary="Start your timer on a case (at most one running timer per person)",
 )
 async def start_timer(
