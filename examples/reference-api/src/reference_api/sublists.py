@@ -16,9 +16,10 @@ import inspect
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, Table
 from sqlalchemy.engine import RowMapping
@@ -43,8 +44,6 @@ class CaseRows:
 
 RowsOf = Callable[[uuid.UUID, Principal], CaseRows]
 """The rows of the list under one case (its id) as one principal may read them."""
-
-Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def case_list(
@@ -101,27 +100,20 @@ def adds_to_case(
     *,
     summary: str,
     also: tuple[int, ...] = (),
-) -> Callable[[Handler], Handler]:
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
     """Decorate the handler of ``POST path``, which adds a row under the case in the path with
     ``add_to_case``, to add it to ``router``: it answers 201 with ``response_model``, and its documented
     problems are those of ``add_to_case`` (404, 403, 409 for a full case), of any route behind a token
     (401, 403) and of a request that does not validate (422), plus ``also``, the handler's own.
     """
-
-    def register(handler: Handler) -> Handler:
-        router.add_api_route(
-            path,
-            handler,
-            methods=["POST"],
-            operation_id=operation_id,
-            status_code=201,
-            response_model=response_model,
-            responses=responses(*sorted({*AUTH, 404, 409, 422, *also})),
-            summary=summary,
-        )
-        return handler
-
-    return register
+    return router.post(
+        path,
+        operation_id=operation_id,
+        status_code=201,
+        response_model=response_model,
+        responses=responses(*sorted({*AUTH, 404, 409, 422, *also})),
+        summary=summary,
+    )
 
 
 async def add_to_case(

@@ -45,6 +45,7 @@ from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import row_reply, row_response
 from .schema import cases, time_entries
 from .sublists import CaseRows, add_to_case, adds_to_case, case_list
+from .transitions import check_transition, transition_route
 
 router = APIRouter(prefix="/api", tags=["time"])
 EntryId = Annotated[uuid.UUID, Path(description="Time entry id")]
@@ -293,6 +294,13 @@ async def delete_entry(entry_id: EntryId, db: DbDep, p: PrincipalDep, if_match: 
 
 
 def _status_route(action: str, allowed_from: str, target: str, operation_id: str, supervisor: bool) -> None:
+    @transition_route(
+        router,
+        f"/time-entries/{{entry_id}}/{action}",
+        operation_id=operation_id,
+        response_model=TimeEntry,
+        summary=f"{action.capitalize()} a time entry ({allowed_from} -> {target})",
+    )
     async def change(
         entry_id: EntryId, db: DbDep, p: PrincipalDep, idem: IdempotencyDep, if_match: IfMatch = None
     ) -> Response:
@@ -312,13 +320,7 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
                 check_if_match(if_match, row["version"])
             if row["duration_s"] is None:
                 raise ProblemError(409, "stop the timer first", type_=problem_type("timer-running"))
-            if row["status"] != allowed_from:
-                raise ProblemError(
-                    409,
-                    f"cannot {action} an entry that is {row['status']}",
-                    type_=problem_type("illegal-transition"),
-                    extra={"current_status": row["status"], "allowed_from": [allowed_from]},
-                )
+            check_transition(action, "an entry", row["status"], (allowed_from,))
             values: dict[str, Any] = {"status": target, "version": time_entries.c.version + 1}
             if target == "approved":
                 values["approved_by"] = p.sub
@@ -330,16 +332,6 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
                 .returning(*time_entries.c),
             )
             return await row_reply(conn, idem, new)
-
-    router.add_api_route(
-        f"/time-entries/{{entry_id}}/{action}",
-        change,
-        methods=["POST"],
-        operation_id=operation_id,
-        response_model=TimeEntry,
-        responses=responses(*AUTH, 404, 409, 412, 422),
-        summary=f"{action.capitalize()} a time entry ({allowed_from} -> {target})",
-    )
 
 
 _status_route("submit", "draft", "submitted", "submitTimeEntry", supervisor=False)

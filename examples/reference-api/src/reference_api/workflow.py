@@ -15,8 +15,8 @@ from .cases import change_case
 from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match
 from .models import Case
 from .notify import enqueue
-from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import row_reply
+from .transitions import check_transition, transition_route
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -32,6 +32,15 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
 
 
 def _transition_route(action: str, allowed: frozenset[str], target: str, operation_id: str) -> None:
+    @transition_route(
+        router,
+        f"/{{case_id}}/{action}",
+        operation_id=operation_id,
+        response_model=Case,
+        summary=f"Move a case from {' or '.join(sorted(allowed))} to {target}",
+        # The workflow in machine-readable form: the web front end offers only the moves allowed here.
+        openapi_extra={"x-transition": {"action": action, "from": sorted(allowed), "to": target}},
+    )
     async def transition(
         case_id: CaseId, db: DbDep, p: PrincipalDep, idem: IdempotencyDep, if_match: IfMatch = None
     ) -> Response:
@@ -40,13 +49,7 @@ def _transition_route(action: str, allowed: frozenset[str], target: str, operati
             require_staff(p)
             if if_match is not None:
                 check_if_match(if_match, row["version"])
-            if row["status"] not in allowed:
-                raise ProblemError(
-                    409,
-                    f"cannot {action} a case that is {row['status']}",
-                    type_=problem_type("illegal-transition"),
-                    extra={"current_status": row["status"], "allowed_from": sorted(allowed)},
-                )
+            check_transition(action, "a case", row["status"], allowed)
             new = await change_case(conn, case_id, status=target)
             await history.record(
                 conn, case_id, p.sub, f"status.{action}", {"status": row["status"]}, {"status": target}
@@ -55,18 +58,6 @@ def _transition_route(action: str, allowed: frozenset[str], target: str, operati
             for recipient in {new["requester_id"], new["assignee_id"]} - {p.sub, None}:
                 await enqueue(conn, "case.status", recipient, subject, f"Case {case_id} moved to {target}.")
             return await row_reply(conn, idem, new)
-
-    router.add_api_route(
-        f"/{{case_id}}/{action}",
-        transition,
-        methods=["POST"],
-        operation_id=operation_id,
-        response_model=Case,
-        responses=responses(*AUTH, 404, 409, 412, 422),
-        summary=f"Move a case from {' or '.join(sorted(allowed))} to {target}",
-        # The workflow in machine-readable form: the web front end offers only the moves allowed here.
-        openapi_extra={"x-transition": {"action": action, "from": sorted(allowed), "to": target}},
-    )
 
 
 for _action, (_allowed, _target, _op) in TRANSITIONS.items():
