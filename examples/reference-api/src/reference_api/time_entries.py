@@ -45,7 +45,7 @@ from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import row_reply, row_response
 from .schema import cases, time_entries
 from .sublists import CaseRows, add_to_case, adds_to_case, case_list
-from .transitions import check_transition, transition_route
+from .transitions import check_optional_if_match, check_transition, transition_route
 
 router = APIRouter(prefix="/api", tags=["time"])
 EntryId = Annotated[uuid.UUID, Path(description="Time entry id")]
@@ -316,8 +316,7 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
                     )
             elif row["user_id"] != p.sub:
                 raise forbidden("only the person who logged the time may submit it")
-            if if_match is not None:
-                check_if_match(if_match, row["version"])
+            check_optional_if_match(if_match, row["version"])
             if row["duration_s"] is None:
                 raise ProblemError(409, "stop the timer first", type_=problem_type("timer-running"))
             check_transition(action, "an entry", row["status"], (allowed_from,))

@@ -3,7 +3,8 @@
 The workflow of a case (workflow.py), the submit, approve and reject of a time entry (time_entries.py) and
 the restore of a soft-deleted case (cases.py) are such moves. Each takes an optional If-Match and an
 Idempotency-Key and answers the moved row; ``transition_route`` declares the route with the problems every
-move can answer, and ``check_transition`` is the 409 of a move its status table does not allow.
+move can answer, ``check_optional_if_match`` is its 412 and ``check_transition`` the 409 of a move its
+status table does not allow.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter
 from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 
+from .deps import check_if_match
 from .problems import AUTH, ProblemError, problem_type, responses
 
 
@@ -40,6 +42,13 @@ def transition_route(
         summary=summary,
         openapi_extra=openapi_extra,
     )
+
+
+def check_optional_if_match(if_match: str | None, version: int) -> None:
+    """A move's precondition: none is required (the move names the status it starts from, which
+    ``check_transition`` checks), but an If-Match sent must name ``version``, the row's (412)."""
+    if if_match is not None:
+        check_if_match(if_match, version)
 
 
 def check_transition(action: str, what: str, status: str, allowed: Collection[str]) -> None:

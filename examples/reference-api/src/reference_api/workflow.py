@@ -12,11 +12,11 @@ from starlette.responses import Response
 from . import history
 from .access import load_case, require_staff
 from .cases import change_case
-from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match
+from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep
 from .models import Case
 from .notify import enqueue
 from .replies import row_reply
-from .transitions import check_transition, transition_route
+from .transitions import check_optional_if_match, check_transition, transition_route
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -47,8 +47,7 @@ def _transition_route(action: str, allowed: frozenset[str], target: str, operati
         async with db.transaction() as conn:
             row = await load_case(conn, p, case_id, for_update=True)
             require_staff(p)
-            if if_match is not None:
-                check_if_match(if_match, row["version"])
+            check_optional_if_match(if_match, row["version"])
             check_transition(action, "a case", row["status"], allowed)
             new = await change_case(conn, case_id, status=target)
             await history.record(
