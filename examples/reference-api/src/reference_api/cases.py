@@ -53,6 +53,7 @@ from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import row_reply, row_response
 from .roles import STAFF, Role
 from .schema import cases, users
+from .transitions import check_optional_if_match, transition_route
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -334,11 +335,11 @@ async def delete_case(case_id: CaseId, db: DbDep, p: PrincipalDep, if_match: IfM
     return Response(status_code=204)
 
 
-@router.post(
+@transition_route(
+    router,
     "/{case_id}/restore",
     operation_id="restoreCase",
     response_model=Case,
-    responses=responses(*AUTH, 404, 409, 412, 422),
     summary="Restore a soft-deleted case (managers and admins)",
 )
 async def restore_case(
@@ -347,8 +348,7 @@ async def restore_case(
     async with db.transaction() as conn:
         row = await load_case(conn, p, case_id, for_update=True, allow_deleted=True)
         require_supervisor(p)
-        if if_match is not None:
-            check_if_match(if_match, row["version"])
+        check_optional_if_match(if_match, row["version"])
         if row["deleted_at"] is None:
             raise ProblemError(409, "the case is not deleted", type_=problem_type("not-deleted"))
         new = await change_case(conn, case_id, deleted_at=None)

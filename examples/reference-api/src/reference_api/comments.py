@@ -15,10 +15,9 @@ from .deps import CaseId, DbDep, IdempotencyDep, PrincipalDep
 from .jsonutil import plain
 from .limits import COMMENTS_PER_CASE
 from .models import Comment, CommentCreate, CommentPage
-from .problems import AUTH, responses
 from .replies import reply
 from .schema import comments
-from .sublists import CaseRows, add_to_case, case_list
+from .sublists import CaseRows, add_to_case, adds_to_case, case_list
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -38,12 +37,11 @@ def _staff_only(p: Principal) -> None:
         raise forbidden("clients may not write internal comments")
 
 
-@router.post(
+@adds_to_case(
+    router,
     "/{case_id}/comments",
-    operation_id="createComment",
-    status_code=201,
-    response_model=Comment,
-    responses=responses(*AUTH, 404, 409, 422),
+    Comment,
+    "createComment",
     summary=f"Comment on a case (at most {COMMENTS_PER_CASE} per case)",
 )
 async def create_comment(

@@ -28,7 +28,7 @@ from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import reply
 from .schema import cases, documents
 from .storage import Storage, UploadChanged, upload_key
-from .sublists import CaseRows, add_to_case, case_list
+from .sublists import CaseRows, add_to_case, adds_to_case, case_list
 
 router = APIRouter(prefix="/api", tags=["documents"])
 UPLOAD_EXPIRES_S = 300
@@ -63,13 +63,13 @@ async def _load_document(db: Any, p: Any, doc_id: uuid.UUID) -> Any:
     return row
 
 
-@router.post(
+@adds_to_case(
+    router,
     "/cases/{case_id}/documents",
-    operation_id="createDocumentUpload",
-    status_code=201,
-    response_model=DocumentUpload,
-    responses=responses(*AUTH, 404, 409, 413, 422),
+    DocumentUpload,
+    "createDocumentUpload",
     summary="Start an upload: returns a presigned form to POST the file with (fields first, the file last)",
+    also=(413,),
 )
 async def create_upload(
     case_id: CaseId, body: DocumentCreate, request: Request, db: DbDep, p: PrincipalDep, idem: IdempotencyDep

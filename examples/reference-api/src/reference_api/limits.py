@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .asgi import HttpMiddleware
 from .problems import problem_response, problem_type
 
 # Per-case caps: what one case may hold, so that no case grows without bound (each list under a case is
@@ -27,11 +28,11 @@ DOCUMENTS_PER_CASE = 500
 MEMBERS_PER_CASE = 100
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Pure ASGI middleware: bodies above ``max_bytes`` get 413 (path prefixes in ``larger`` have theirs)."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, larger: tuple[tuple[str, int], ...] = ()) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.larger = larger
 
@@ -41,10 +42,7 @@ class BodyLimit:
                 return max_bytes
         return self.max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit(scope["path"])
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:

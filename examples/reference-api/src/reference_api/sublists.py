@@ -5,7 +5,8 @@ Each is read by ``GET .../{case_id}/<name>?limit=&cursor=``, which answers one p
 client on a staff-only list, 400 for a cursor of another list) and the same page. Only the rows differ:
 each module says which with a function decorated by ``case_list``.
 
-Rows are added by ``add_to_case``: the case locked, then its cap checked, then the insert.
+Rows are added by ``add_to_case``: the case locked, then its cap checked, then the insert; the route that
+does so is declared by ``adds_to_case``, which documents the answers ``add_to_case`` gives.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, Table
 from sqlalchemy.engine import RowMapping
@@ -88,6 +90,30 @@ def case_list(
         return rows_of
 
     return register
+
+
+def adds_to_case(
+    router: APIRouter,
+    path: str,
+    response_model: type[BaseModel],
+    operation_id: str,
+    *,
+    summary: str,
+    also: tuple[int, ...] = (),
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Decorate the handler of ``POST path``, which adds a row under the case in the path with
+    ``add_to_case``, to add it to ``router``: it answers 201 with ``response_model``, and its documented
+    problems are those of ``add_to_case`` (404, 403, 409 for a full case), of any route behind a token
+    (401, 403) and of a request that does not validate (422), plus ``also``, the handler's own.
+    """
+    return router.post(
+        path,
+        operation_id=operation_id,
+        status_code=201,
+        response_model=response_model,
+        responses=responses(*sorted({*AUTH, 404, 409, 422, *also})),
+        summary=summary,
+    )
 
 
 async def add_to_case(

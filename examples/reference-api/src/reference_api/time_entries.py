@@ -44,7 +44,8 @@ from .models import (
 from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import row_reply, row_response
 from .schema import cases, time_entries
-from .sublists import CaseRows, add_to_case, case_list
+from .sublists import CaseRows, add_to_case, adds_to_case, case_list
+from .transitions import check_optional_if_match, check_transition, transition_route
 
 router = APIRouter(prefix="/api", tags=["time"])
 EntryId = Annotated[uuid.UUID, Path(description="Time entry id")]
@@ -104,12 +105,11 @@ def _own_draft(p: Principal, row: Any) -> None:
         raise _locked(row["status"])
 
 
-@router.post(
+@adds_to_case(
+    router,
     "/cases/{case_id}/time-entries",
-    operation_id="createTimeEntry",
-    status_code=201,
-    response_model=TimeEntry,
-    responses=responses(*AUTH, 404, 409, 422),
+    TimeEntry,
+    "createTimeEntry",
     summary=f"Log time on a case (staff; at most {TIME_ENTRIES_PER_CASE} entries per case)",
 )
 async def create_entry(
@@ -177,12 +177,11 @@ async def case_totals(case_id: CaseId, db: DbDep, p: PrincipalDep) -> Response:
 # --- timer --------------------------------------------------------------------------------------
 
 
-@router.post(
+@adds_to_case(
+    router,
     "/cases/{case_id}/timer",
-    operation_id="startTimer",
-    status_code=201,
-    response_model=TimeEntry,
-    responses=responses(*AUTH, 404, 409, 422),
+    TimeEntry,
+    "startTimer",
     summary="Start your timer on a case (at most one running timer per person)",
 )
 async def start_timer(
@@ -295,6 +294,13 @@ async def delete_entry(entry_id: EntryId, db: DbDep, p: PrincipalDep, if_match: 
 
 
 def _status_route(action: str, allowed_from: str, target: str, operation_id: str, supervisor: bool) -> None:
+    @transition_route(
+        router,
+        f"/time-entries/{{entry_id}}/{action}",
+        operation_id=operation_id,
+        response_model=TimeEntry,
+        summary=f"{action.capitalize()} a time entry ({allowed_from} -> {target})",
+    )
     async def change(
         entry_id: EntryId, db: DbDep, p: PrincipalDep, idem: IdempotencyDep, if_match: IfMatch = None
     ) -> Response:
@@ -310,17 +316,10 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
                     )
             elif row["user_id"] != p.sub:
                 raise forbidden("only the person who logged the time may submit it")
-            if if_match is not None:
-                check_if_match(if_match, row["version"])
+            check_optional_if_match(if_match, row["version"])
             if row["duration_s"] is None:
                 raise ProblemError(409, "stop the timer first", type_=problem_type("timer-running"))
-            if row["status"] != allowed_from:
-                raise ProblemError(
-                    409,
-                    f"cannot {action} an entry that is {row['status']}",
-                    type_=problem_type("illegal-transition"),
-                    extra={"current_status": row["status"], "allowed_from": [allowed_from]},
-                )
+            check_transition(action, "an entry", row["status"], (allowed_from,))
             values: dict[str, Any] = {"status": target, "version": time_entries.c.version + 1}
             if target == "approved":
                 values["approved_by"] = p.sub
@@ -332,16 +331,6 @@ def _status_route(action: str, allowed_from: str, target: str, operation_id: str
                 .returning(*time_entries.c),
             )
             return await row_reply(conn, idem, new)
-
-    router.add_api_route(
-        f"/time-entries/{{entry_id}}/{action}",
-        change,
-        methods=["POST"],
-        operation_id=operation_id,
-        response_model=TimeEntry,
-        responses=responses(*AUTH, 404, 409, 412, 422),
-        summary=f"{action.capitalize()} a time entry ({allowed_from} -> {target})",
-    )
 
 
 _status_route("submit", "draft", "submitted", "submitTimeEntry", supervisor=False)

@@ -12,11 +12,11 @@ from starlette.responses import Response
 from . import history
 from .access import load_case, require_staff
 from .cases import change_case
-from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep, check_if_match
+from .deps import CaseId, DbDep, IdempotencyDep, IfMatch, PrincipalDep
 from .models import Case
 from .notify import enqueue
-from .problems import AUTH, ProblemError, problem_type, responses
 from .replies import row_reply
+from .transitions import check_optional_if_match, check_transition, transition_route
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -32,21 +32,23 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
 
 
 def _transition_route(action: str, allowed: frozenset[str], target: str, operation_id: str) -> None:
+    @transition_route(
+        router,
+        f"/{{case_id}}/{action}",
+        operation_id=operation_id,
+        response_model=Case,
+        summary=f"Move a case from {' or '.join(sorted(allowed))} to {target}",
+        # The workflow in machine-readable form: the web front end offers only the moves allowed here.
+        openapi_extra={"x-transition": {"action": action, "from": sorted(allowed), "to": target}},
+    )
     async def transition(
         case_id: CaseId, db: DbDep, p: PrincipalDep, idem: IdempotencyDep, if_match: IfMatch = None
     ) -> Response:
         async with db.transaction() as conn:
             row = await load_case(conn, p, case_id, for_update=True)
             require_staff(p)
-            if if_match is not None:
-                check_if_match(if_match, row["version"])
-            if row["status"] not in allowed:
-                raise ProblemError(
-                    409,
-                    f"cannot {action} a case that is {row['status']}",
-                    type_=problem_type("illegal-transition"),
-                    extra={"current_status": row["status"], "allowed_from": sorted(allowed)},
-                )
+            check_optional_if_match(if_match, row["version"])
+            check_transition(action, "a case", row["status"], allowed)
             new = await change_case(conn, case_id, status=target)
             await history.record(
                 conn, case_id, p.sub, f"status.{action}", {"status": row["status"]}, {"status": target}
@@ -55,18 +57,6 @@ def _transition_route(action: str, allowed: frozenset[str], target: str, operati
             for recipient in {new["requester_id"], new["assignee_id"]} - {p.sub, None}:
                 await enqueue(conn, "case.status", recipient, subject, f"Case {case_id} moved to {target}.")
             return await row_reply(conn, idem, new)
-
-    router.add_api_route(
-        f"/{{case_id}}/{action}",
-        transition,
-        methods=["POST"],
-        operation_id=operation_id,
-        response_model=Case,
-        responses=responses(*AUTH, 404, 409, 412, 422),
-        summary=f"Move a case from {' or '.join(sorted(allowed))} to {target}",
-        # The workflow in machine-readable form: the web front end offers only the moves allowed here.
-        openapi_extra={"x-transition": {"action": action, "from": sorted(allowed), "to": target}},
-    )
 
 
 for _action, (_allowed, _target, _op) in TRANSITIONS.items():
