@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -303,7 +304,9 @@ class SecureFargateApi(Construct):
         self.access_log_bucket = lb.access_log_bucket
         self.target_group = lb.target_group
         self.certificate: acm.ICertificate | None = lb.certificate
-        self.listener = lb.listener
+        self.listener: elbv2.ApplicationListener = lb.listener
+        """The listener clients reach, on ``listener_port`` (HTTPS on 443 with a certificate, else HTTP on
+        80); it forwards to ``target_group``."""
         self.listener_port = lb.listener_port
         self.redirect_listener: elbv2.ApplicationListener | None = lb.redirect_listener
         self.service.attach_to_application_target_group(self.target_group)
@@ -340,7 +343,10 @@ class SecureFargateApi(Construct):
         self.web_acl_log_group = self._firewall.log_group
 
         # ---------------------------------------------------------------- autoscaling
-        self.scaling = scale(self.service, props, target_group=self.target_group)
+        self.scaling: ecs.ScalableTaskCount = scale(self.service, props, target_group=self.target_group)
+        """The service's task count, scaled between ``min_tasks`` and ``max_tasks`` to track CPU, memory
+        and (with ``requests_per_target``) requests per target. Add policies of your own to it, e.g.
+        ``scale_on_schedule``."""
 
         # ---------------------------------------------------------------- alarms and dashboard
         self.alarm_topic: sns.ITopic = props.alarm_topic or new_alarm_topic(
@@ -356,7 +362,9 @@ class SecureFargateApi(Construct):
             load_balancer=self.load_balancer,
         )
         self.alarms = alarms.alarms
-        self.deployment_alarms = alarms.deployment_alarms
+        self.deployment_alarms: list[cloudwatch.Alarm] = alarms.deployment_alarms
+        """The alarms (among ``alarms``) that roll a deployment back when one of them goes off during it:
+        the targets' 5xx count and p99 response time."""
         self.dashboard = alarms.dashboard
 
         # ---------------------------------------------------------------- database
