@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cdk_casemgmt.deploy_readiness._template import Resource, TemplateView, as_list, target_id
+from cdk_casemgmt.deploy_readiness._template import Resource, as_list, target_id
 
 POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy")
 
@@ -22,8 +22,9 @@ class Grant:
     permission then exists as soon as the role does)."""
 
 
-def grants(role: Resource, view: TemplateView) -> Iterator[Grant]:
-    """Every policy attached to ``role`` in the template, and those it names by ARN."""
+def grants(role: Resource) -> Iterator[Grant]:
+    """Every policy attached to ``role`` in its template, and those it names by ARN."""
+    view = role.template
     for policy in as_list(role.get("Policies")):
         yield Grant(policy.get("PolicyDocument") if isinstance(policy, dict) else None, None)
     for arn in as_list(role.get("ManagedPolicyArns")):

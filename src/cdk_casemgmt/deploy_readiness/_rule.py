@@ -1,7 +1,8 @@
 """What a deploy-readiness rule is, and how cdk-nag is handed one.
 
-A rule checks one resource with the whole template in view (:class:`TemplateView`), and cites the AWS
-documentation that says why the checked configuration fails once deployed.
+A rule checks one resource, with the rest of its template in view through ``resource.template`` (a
+:class:`TemplateView`), and cites the AWS documentation that says why the checked configuration fails once
+deployed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import jsii
 from aws_cdk import CfnResource
 from cdk_nag import IApplyRule, NagMessageLevel, NagRuleCompliance
 
-from cdk_casemgmt.deploy_readiness._template import Resource, TemplateView
+from cdk_casemgmt.deploy_readiness._template import Resource
 
-Check = Callable[[Resource, TemplateView], NagRuleCompliance]
+Check = Callable[[Resource], NagRuleCompliance]
+"""A rule's test of one resource (its neighbours are in ``resource.template``)."""
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,10 @@ class ApplyRule:
     callback's JavaScript function name, which a Python callback does not have.
     """
 
-    def __init__(self, rule: Rule, node: CfnResource, resource: Resource, view: TemplateView) -> None:
+    def __init__(self, rule: Rule, node: CfnResource, resource: Resource) -> None:
         self._rule = rule
         self._node = node
         self._resource = resource
-        self._view = view
 
     @property
     def node(self) -> CfnResource:
@@ -90,4 +91,4 @@ class ApplyRule:
 
     def rule(self, node: CfnResource) -> NagRuleCompliance:
         del node  # the same resource as self._node, already read into self._resource
-        return self._rule.check(self._resource, self._view)
+        return self._rule.check(self._resource)

@@ -4,7 +4,8 @@ cdk-nag hands a rule one ``CfnResource`` at a time. The deploy-readiness rules n
 too (the topic policy of an alarm's topic, the load balancer a web ACL protects), so each stack is
 read once per validation into :class:`TemplateView`: every resource of the stack with its logical ID,
 type, properties resolved to their template form (CloudFormation names, intrinsics such as
-``{"Ref": ...}`` left as they are), deletion policy and explicit dependencies.
+``{"Ref": ...}`` left as they are), deletion policy and explicit dependencies. Each
+:class:`Resource` keeps its view as ``template``, so a rule handed one resource reaches the others.
 
 What it cannot see: raw overrides (``add_property_override``, ``add_override``), which aws-cdk-lib
 keeps private until synthesis, and resources of other stacks (a cross-stack reference is an
@@ -28,6 +29,8 @@ _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 class Resource:
     """One resource of a template."""
 
+    template: TemplateView = field(repr=False, compare=False)
+    """The template the resource belongs to: its neighbours, for rules that look across resources."""
     logical_id: str
     type: str
     properties: Mapping[str, Any]
@@ -158,7 +161,7 @@ class TemplateView:
             if isinstance(construct, CfnMapping):
                 self._mappings[str(stack.resolve(construct.logical_id))] = construct
             elif isinstance(construct, CfnResource):
-                resource = _read(stack, construct)
+                resource = _read(self, construct)
                 self.resources[resource.logical_id] = resource
                 self._constructs[resource.logical_id] = construct
                 self._by_path[construct.node.path] = resource.logical_id
@@ -250,14 +253,16 @@ class TemplateView:
         return result
 
 
-def _read(stack: Stack, construct: CfnResource) -> Resource:
+def _read(template: TemplateView, construct: CfnResource) -> Resource:
     # The L1 classes keep their properties under aws-cdk-lib's own (camelCase) names; their protected
     # renderer turns the resolved values into the template's names, exactly as synthesis does.
+    stack = template.stack
     resolved = stack.resolve(construct._cfn_properties)
     rendered = construct._render_properties(resolved) if resolved else {}
     properties = stack.resolve(rendered) or {}
     policy = construct.cfn_options.deletion_policy
     return Resource(
+        template=template,
         logical_id=str(stack.resolve(construct.logical_id)),
         type=construct.cfn_resource_type,
         properties={k: v for k, v in dict(properties).items() if v is not None},

@@ -10,7 +10,6 @@ from cdk_nag import NagRuleCompliance
 from cdk_casemgmt.deploy_readiness._rule import rule
 from cdk_casemgmt.deploy_readiness._template import (
     Resource,
-    TemplateView,
     as_list,
     dig,
     matches_action,
@@ -24,20 +23,20 @@ _ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
 _CLOUDWATCH = "cloudwatch.amazonaws.com"
 
 
-def _action_topics(alarm: Resource, view: TemplateView) -> Iterator[Resource]:
+def _action_topics(alarm: Resource) -> Iterator[Resource]:
     for key in _ACTIONS:
         for action in as_list(alarm.get(key)):
-            topic = view.target(action, "AWS::SNS::Topic")
+            topic = alarm.template.target(action, "AWS::SNS::Topic")
             if topic is not None:
                 yield topic
 
 
-def _topic_policies(topic: Resource, view: TemplateView) -> Iterator[Any]:
+def _topic_policies(topic: Resource) -> Iterator[Any]:
     """The policy documents that replace the topic's default policy."""
-    for policy in view.of_type("AWS::SNS::TopicPolicy"):
+    for policy in topic.template.of_type("AWS::SNS::TopicPolicy"):
         if any(target_id(t) == topic.logical_id for t in as_list(policy.get("Topics"))):
             yield policy.get("PolicyDocument")
-    for policy in view.of_type("AWS::SNS::TopicInlinePolicy"):
+    for policy in topic.template.of_type("AWS::SNS::TopicInlinePolicy"):
         if target_id(policy.get("TopicArn")) == topic.logical_id:
             yield policy.get("PolicyDocument")
 
@@ -69,13 +68,13 @@ def _admits_cloudwatch(document: Any) -> bool:
     "topic, scoped with aws:SourceAccount or aws:SourceArn to your alarms.",
     documentation="https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger",
 )
-def alarm_topic_policy(alarm: Resource, view: TemplateView) -> NagRuleCompliance:
+def alarm_topic_policy(alarm: Resource) -> NagRuleCompliance:
     """An alarm's SNS action whose topic policy does not admit CloudWatch."""
-    topics = list(_action_topics(alarm, view))
+    topics = list(_action_topics(alarm))
     if not topics:
         return NagRuleCompliance.NOT_APPLICABLE
     for topic in topics:
-        documents = list(_topic_policies(topic, view))
+        documents = list(_topic_policies(topic))
         if documents and not any(_admits_cloudwatch(d) for d in documents):
             return NagRuleCompliance.NON_COMPLIANT
     return NagRuleCompliance.COMPLIANT
@@ -113,9 +112,10 @@ def _key_admits_cloudwatch(key: Resource) -> bool:
     "cloudwatch.amazonaws.com those two actions.",
     documentation="https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
 )
-def alarm_topic_key(alarm: Resource, view: TemplateView) -> NagRuleCompliance:
+def alarm_topic_key(alarm: Resource) -> NagRuleCompliance:
     """An alarm's SNS action whose topic key does not admit CloudWatch."""
-    topics = [t for t in _action_topics(alarm, view) if t.get("KmsMasterKeyId") is not None]
+    view = alarm.template
+    topics = [t for t in _action_topics(alarm) if t.get("KmsMasterKeyId") is not None]
     if not topics:
         return NagRuleCompliance.NOT_APPLICABLE
     for topic in topics:
@@ -153,12 +153,13 @@ def _metrics(alarm: Resource) -> Iterator[Mapping[str, Any]]:
     "and create the alarm in a us-east-1 stack.",
     documentation="https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/programming-cloudwatch-metrics.html",
 )
-def cloudfront_metric_region(alarm: Resource, view: TemplateView) -> NagRuleCompliance:
+def cloudfront_metric_region(alarm: Resource) -> NagRuleCompliance:
     """An alarm on a CloudFront metric that CloudFront never publishes."""
     metrics = [m for m in _metrics(alarm) if m.get("Namespace") == "AWS/CloudFront"]
     if not metrics:
         return NagRuleCompliance.NOT_APPLICABLE
-    if view.region is not None and view.region != "us-east-1":
+    region = alarm.template.region
+    if region is not None and region != "us-east-1":
         return NagRuleCompliance.NON_COMPLIANT
     for metric in metrics:
         dimensions = {

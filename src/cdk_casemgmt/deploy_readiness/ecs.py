@@ -8,7 +8,7 @@ from typing import Any
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from cdk_casemgmt.deploy_readiness._rule import rule
-from cdk_casemgmt.deploy_readiness._template import Resource, TemplateView, as_list, dig
+from cdk_casemgmt.deploy_readiness._template import Resource, as_list, dig
 
 IMAGE_VOLUMES_METADATA = "cdk_casemgmt:imageVolumes"
 """Template metadata key on an ``AWS::ECS::TaskDefinition``: the container paths its image declares with
@@ -58,9 +58,8 @@ def _bind_mounts(task: Resource) -> set[str]:
     "(SecureFargateApi does it for its writable_paths), and the rule accepts mounts at those paths.",
     documentation="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html",
 )
-def ecs_bind_mount_writable(task: Resource, view: TemplateView) -> NagRuleCompliance:
+def ecs_bind_mount_writable(task: Resource) -> NagRuleCompliance:
     """A non-root container whose only writable path is a root-owned bind mount."""
-    del view
     bind_mounts = _bind_mounts(task)
     declared = {str(path) for path in as_list(task.metadata.get(IMAGE_VOLUMES_METADATA))}
     applicable = undeclared = False

@@ -83,4 +83,4 @@ class DeployReadinessChecks(NagPack):
         resource = view.of(node)
         for rule in rules:
             # cast: IApplyRule declares settable attributes; jsii only needs the read-only properties.
-            self._apply_rule(cast(IApplyRule, ApplyRule(rule, node, resource, view)))
+            self._apply_rule(cast(IApplyRule, ApplyRule(rule, node, resource)))

@@ -37,15 +37,16 @@ _DATABASES = ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster")
     "does not depend on the database and that the database depends on.",
     documentation="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html",
 )
-def rds_monitoring_role_at_create(database: Resource, view: TemplateView) -> NagRuleCompliance:
+def rds_monitoring_role_at_create(database: Resource) -> NagRuleCompliance:
     """An enhanced-monitoring role whose permissions arrive after the database is created."""
     role_arn = database.get("MonitoringRoleArn")
     if role_arn is None:
         return NagRuleCompliance.NOT_APPLICABLE
+    view = database.template
     role = view.target(role_arn, "AWS::IAM::Role")
     if role is None:
         return NagRuleCompliance.COMPLIANT  # an existing role: its permissions are already there
-    for grant in grants(role, view):
+    for grant in grants(role):
         if grant.resource is None or view.depends_on(database.logical_id, grant.resource.logical_id):
             return NagRuleCompliance.COMPLIANT
     return NagRuleCompliance.NON_COMPLIANT
@@ -117,8 +118,9 @@ def _joined_ports(value: Any, view: TemplateView) -> Iterator[tuple[Resource, in
             yield from _joined_ports(inner, view)
 
 
-def _client_ports_wrong(client: Resource, view: TemplateView) -> bool | None:
+def _client_ports_wrong(client: Resource) -> bool | None:
     """Whether a client configured for a proxy names another port (None: it uses no proxy)."""
+    view = client.template
     uses_proxy = False
     for environment in _environments(client):
         proxies = [p for value in environment.values() for p, _ in _proxies_in(value, view)]
@@ -169,7 +171,7 @@ def _covers(permission: Any, ports: set[int]) -> bool:
     return any(int(low) <= port <= int(high) for port in ports)
 
 
-def _rules_towards_proxies(resource: Resource, view: TemplateView) -> Iterator[tuple[Any, str]]:
+def _rules_towards_proxies(resource: Resource) -> Iterator[tuple[Any, str]]:
     """``(permission, security group)`` for each rule of ``resource`` that lets traffic into a group."""
     if resource.type == "AWS::EC2::SecurityGroupIngress":
         yield resource.properties, str(target_id(resource.get("GroupId")))
@@ -201,16 +203,16 @@ _GROUP_RULES = ("AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AW
     "group rules.",
     documentation="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connecting.html",
 )
-def rds_proxy_port(resource: Resource, view: TemplateView) -> NagRuleCompliance:
+def rds_proxy_port(resource: Resource) -> NagRuleCompliance:
     """A proxy reached on the database's port instead of its own."""
     if resource.type in _CLIENTS:
-        wrong = _client_ports_wrong(resource, view)
+        wrong = _client_ports_wrong(resource)
         if wrong is None:
             return NagRuleCompliance.NOT_APPLICABLE
         return NagRuleCompliance.NON_COMPLIANT if wrong else NagRuleCompliance.COMPLIANT
-    proxy_ports, served = _group_ports(view)
+    proxy_ports, served = _group_ports(resource.template)
     checked = False
-    for permission, group in _rules_towards_proxies(resource, view):
+    for permission, group in _rules_towards_proxies(resource):
         if group not in proxy_ports:
             continue
         checked = True
@@ -219,13 +221,13 @@ def rds_proxy_port(resource: Resource, view: TemplateView) -> NagRuleCompliance:
     return NagRuleCompliance.COMPLIANT if checked else NagRuleCompliance.NOT_APPLICABLE
 
 
-def _client_role(client: Resource, view: TemplateView) -> Resource | None:
+def _client_role(client: Resource) -> Resource | None:
     arn = client.get("TaskRoleArn") if client.type == "AWS::ECS::TaskDefinition" else client.get("Role")
-    return view.target(arn, "AWS::IAM::Role")
+    return client.template.target(arn, "AWS::IAM::Role")
 
 
-def _may_connect(role: Resource, view: TemplateView) -> bool:
-    for grant in grants(role, view):
+def _may_connect(role: Resource) -> bool:
+    for grant in grants(role):
         if grant.document is None:
             return True  # a policy outside the template: it may grant rds-db:connect
         for statement in statements(grant.document):
@@ -250,16 +252,19 @@ def _may_connect(role: Resource, view: TemplateView) -> bool:
     "(DatabaseProxy.grant_connect) and have it connect with an IAM token; or set IAMAuth to DISABLED.",
     documentation="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connecting.html",
 )
-def rds_proxy_iam_auth(client: Resource, view: TemplateView) -> NagRuleCompliance:
+def rds_proxy_iam_auth(client: Resource) -> NagRuleCompliance:
     """A client of an IAM-only proxy that cannot make IAM tokens."""
     proxies = [
-        p for env in _environments(client) for value in env.values() for p, _ in _proxies_in(value, view)
+        p
+        for env in _environments(client)
+        for value in env.values()
+        for p, _ in _proxies_in(value, client.template)
     ]
     iam_only = [p for p in proxies if any(dig(a, "IAMAuth") == "REQUIRED" for a in as_list(p.get("Auth")))]
     if not iam_only:
         return NagRuleCompliance.NOT_APPLICABLE
-    role = _client_role(client, view)
-    if role is None or _may_connect(role, view):
+    role = _client_role(client)
+    if role is None or _may_connect(role):
         return NagRuleCompliance.COMPLIANT
     return NagRuleCompliance.NON_COMPLIANT
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from cdk_nag import NagRuleCompliance
 
 from cdk_casemgmt.deploy_readiness._rule import rule
-from cdk_casemgmt.deploy_readiness._template import Resource, TemplateView
+from cdk_casemgmt.deploy_readiness._template import Resource
 
 NAME_PROPERTIES: Mapping[str, str] = {
     "AWS::Backup::BackupVault": "BackupVaultName",
@@ -51,9 +51,8 @@ buckets), and the property that fixes it. A retained resource keeps its name tak
     "CloudFormation generate the name.",
     documentation="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html",
 )
-def retained_named_resource(resource: Resource, view: TemplateView) -> NagRuleCompliance:
+def retained_named_resource(resource: Resource) -> NagRuleCompliance:
     """A named resource that a rolled-back create leaves behind."""
-    del view
     if resource.get(NAME_PROPERTIES[resource.type]) is None:
         return NagRuleCompliance.NOT_APPLICABLE
     if resource.deletion_policy == "Retain":

@@ -70,26 +70,28 @@ def _is_cloudfront_prefix_list(value: Any, view: TemplateView) -> bool:
     return view.mapping_covers(value, CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS)
 
 
-def _ingress_rules(group: Resource, view: TemplateView) -> Iterator[Any]:
+def _ingress_rules(group: Resource) -> Iterator[Any]:
     yield from as_list(group.get("SecurityGroupIngress"))
-    for ingress in view.of_type("AWS::EC2::SecurityGroupIngress"):
+    for ingress in group.template.of_type("AWS::EC2::SecurityGroupIngress"):
         if target_id(ingress.get("GroupId")) == group.logical_id:
             yield ingress.properties
 
 
-def _admits_only_cloudfront(load_balancer: Resource, view: TemplateView) -> bool:
+def _admits_only_cloudfront(load_balancer: Resource) -> bool:
+    view = load_balancer.template
     rules = [
         ingress
         for group_ref in as_list(load_balancer.get("SecurityGroups"))
         if (group := view.target(group_ref, "AWS::EC2::SecurityGroup")) is not None
-        for ingress in _ingress_rules(group, view)
+        for ingress in _ingress_rules(group)
     ]
     return bool(rules) and all(_is_cloudfront_prefix_list(dig(r, "SourcePrefixListId"), view) for r in rules)
 
 
-def _behind_cloudfront(load_balancer: Resource, view: TemplateView) -> bool:
+def _behind_cloudfront(load_balancer: Resource) -> bool:
     """Whether CloudFront is what connects to ``load_balancer``."""
     lb = load_balancer.logical_id
+    view = load_balancer.template
     for origin in view.of_type("AWS::CloudFront::VpcOrigin"):
         if target_id(origin.get("VpcOriginEndpointConfig", "Arn")) == lb:
             return True
@@ -97,14 +99,14 @@ def _behind_cloudfront(load_balancer: Resource, view: TemplateView) -> bool:
         for origin in as_list(distribution.get("DistributionConfig", "Origins")):
             if target_id(dig(origin, "DomainName")) == lb:
                 return True
-    return _admits_only_cloudfront(load_balancer, view)
+    return _admits_only_cloudfront(load_balancer)
 
 
-def _protected_load_balancers(web_acl: Resource, view: TemplateView) -> Iterator[Resource]:
-    for association in view.of_type("AWS::WAFv2::WebACLAssociation"):
+def _protected_load_balancers(web_acl: Resource) -> Iterator[Resource]:
+    for association in web_acl.template.of_type("AWS::WAFv2::WebACLAssociation"):
         if target_id(association.get("WebACLArn")) != web_acl.logical_id:
             continue
-        load_balancer = view.target(association.get("ResourceArn"), _LOAD_BALANCER)
+        load_balancer = web_acl.template.target(association.get("ResourceArn"), _LOAD_BALANCER)
         if load_balancer is not None:
             yield load_balancer
 
@@ -123,11 +125,11 @@ def _protected_load_balancers(web_acl: Resource, view: TemplateView) -> Iterator
     "sees viewers.",
     documentation="https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-aggregation-options.html",
 )
-def waf_source_ip_behind_cloudfront(web_acl: Resource, view: TemplateView) -> NagRuleCompliance:
+def waf_source_ip_behind_cloudfront(web_acl: Resource) -> NagRuleCompliance:
     """A regional web ACL that reads the source IP of requests that all come from CloudFront."""
     if web_acl.get("Scope") != "REGIONAL":
         return NagRuleCompliance.NOT_APPLICABLE
-    if not any(_behind_cloudfront(lb, view) for lb in _protected_load_balancers(web_acl, view)):
+    if not any(_behind_cloudfront(lb) for lb in _protected_load_balancers(web_acl)):
         return NagRuleCompliance.NOT_APPLICABLE
     for waf_rule in as_list(web_acl.get("Rules")):
         if _counts_only(waf_rule):
@@ -168,9 +170,8 @@ def _body_size_rule_blocks(waf_rule: Mapping[str, Any]) -> bool:
     "own.",
     documentation="https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html",
 )
-def waf_body_size_restriction(web_acl: Resource, view: TemplateView) -> NagRuleCompliance:
+def waf_body_size_restriction(web_acl: Resource) -> NagRuleCompliance:
     """A web ACL whose core rule set rejects every body over 8 KB."""
-    del view
     rules = [r for r in as_list(web_acl.get("Rules")) if isinstance(r, Mapping)]
     if not any(dig(r, "Statement", "ManagedRuleGroupStatement", "Name") == _COMMON_RULE_SET for r in rules):
         return NagRuleCompliance.NOT_APPLICABLE
@@ -212,10 +213,10 @@ def _protected_headers(web_acl: Resource | None) -> set[str]:
     "RedactedFields=[{SingleHeader: {Name: authorization}}, {SingleHeader: {Name: cookie}}].",
     documentation="https://docs.aws.amazon.com/waf/latest/developerguide/logging-management-configure.html",
 )
-def waf_log_redaction(logging: Resource, view: TemplateView) -> NagRuleCompliance:
+def waf_log_redaction(logging: Resource) -> NagRuleCompliance:
     """WAF logs that keep credentials."""
     hidden = _redacted_headers(logging) | _protected_headers(
-        view.target(logging.get("ResourceArn"), _WEB_ACL)
+        logging.template.target(logging.get("ResourceArn"), _WEB_ACL)
     )
     if not set(REDACTED_HEADERS) <= hidden:
         return NagRuleCompliance.NON_COMPLIANT

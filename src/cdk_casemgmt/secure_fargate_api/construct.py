@@ -11,14 +11,18 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from cdk_casemgmt._alarm_topic import alarm_topic as new_alarm_topic
@@ -209,11 +213,12 @@ class SecureFargateApi(Construct):
         self._connected: list[ConnectableDatabase] = []
 
         # ---------------------------------------------------------------- encryption
-        self.encryption_key = rotating_key(
+        self.encryption_key: kms.Key = rotating_key(
             self,
             description=f"Encrypts the logs, alarm topic and exec sessions of {self.node.path}",
             removal_policy=props.removal_policy,
         )
+        """The key (rotated yearly) of the log groups, the alarm topic created here and ECS Exec sessions."""
         allow_logs_service(self.encryption_key)
 
         # ---------------------------------------------------------------- network and cluster
@@ -259,6 +264,10 @@ class SecureFargateApi(Construct):
             execution_role=self.execution_role,
             volumes=[ecs.Volume(name=name) for name in writable_volumes(props.writable_paths).values()],
         )
+        self.container: ecs.ContainerDefinition
+        """The essential ``app`` container, running ``image``."""
+        self.migration_container: ecs.ContainerDefinition | None
+        """The ``migrate`` container that runs ``migration_command`` before ``app`` starts, or ``None``."""
         self.container, self.migration_container = add_containers(
             self, self.task_definition, props, log_group=self.log_group
         )
@@ -286,25 +295,34 @@ class SecureFargateApi(Construct):
         )
 
         # ---------------------------------------------------------------- service
-        self.service = add_service(
+        self.service: ecs.FargateService = add_service(
             self,
             props,
             cluster=self.cluster,
             task_definition=self.task_definition,
             security_group=self.security_group,
         )
+        """The Fargate service that runs ``task_definition`` and registers its tasks in ``target_group``."""
         if props.enable_execute_command:
             acknowledge_exec(self.task_role, self.exec_log_group)
 
         # ---------------------------------------------------------------- load balancer
-        self.ingress = props.ingress
+        self.ingress: ApiIngress = props.ingress
+        """Who can reach the load balancer: the ``ingress`` given, CLOUDFRONT after
+        ``enable_cloudfront_ingress()``."""
         lb = add_load_balancer(self, props, vpc=self.vpc, security_group=self.load_balancer_security_group)
-        self.load_balancer = lb.load_balancer
-        self.access_log_bucket = lb.access_log_bucket
-        self.target_group = lb.target_group
+        self.load_balancer: elbv2.ApplicationLoadBalancer = lb.load_balancer
+        """The Application Load Balancer in front of the tasks (internet-facing only with PUBLIC ingress)."""
+        self.access_log_bucket: s3.Bucket = lb.access_log_bucket
+        """The bucket the load balancer writes its access logs to."""
+        self.target_group: elbv2.ApplicationTargetGroup = lb.target_group
+        """The IP target group of the tasks, health-checked on ``health_check_path``."""
         self.certificate: acm.ICertificate | None = lb.certificate
-        self.listener = lb.listener
-        self.listener_port = lb.listener_port
+        self.listener: elbv2.ApplicationListener = lb.listener
+        """The listener clients reach, on ``listener_port`` (HTTPS on 443 with a certificate, else HTTP on
+        80); it forwards to ``target_group``."""
+        self.listener_port: int = lb.listener_port
+        """The port of ``listener``: 443 with HTTPS, else 80."""
         self.redirect_listener: elbv2.ApplicationListener | None = lb.redirect_listener
         self.service.attach_to_application_target_group(self.target_group)
 
@@ -336,11 +354,16 @@ class SecureFargateApi(Construct):
             log_retention=props.log_retention,
             removal_policy=props.removal_policy,
         )
-        self.web_acl = self._firewall.web_acl
-        self.web_acl_log_group = self._firewall.log_group
+        self.web_acl: wafv2.CfnWebACL = self._firewall.web_acl
+        """The regional web ACL on the load balancer; its rules follow ``ingress``."""
+        self.web_acl_log_group: logs.LogGroup = self._firewall.log_group
+        """Where the web ACL logs requests (authorization and cookie headers redacted)."""
 
         # ---------------------------------------------------------------- autoscaling
-        self.scaling = scale(self.service, props, target_group=self.target_group)
+        self.scaling: ecs.ScalableTaskCount = scale(self.service, props, target_group=self.target_group)
+        """The service's task count, scaled between ``min_tasks`` and ``max_tasks`` to track CPU, memory
+        and (with ``requests_per_target``) requests per target. Add policies of your own to it, e.g.
+        ``scale_on_schedule``."""
 
         # ---------------------------------------------------------------- alarms and dashboard
         self.alarm_topic: sns.ITopic = props.alarm_topic or new_alarm_topic(
@@ -355,9 +378,13 @@ class SecureFargateApi(Construct):
             target_group=self.target_group,
             load_balancer=self.load_balancer,
         )
-        self.alarms = alarms.alarms
-        self.deployment_alarms = alarms.deployment_alarms
-        self.dashboard = alarms.dashboard
+        self.alarms: list[cloudwatch.Alarm] = alarms.alarms
+        """Every alarm of the API; each notifies ``alarm_topic`` when it goes off and when it is OK again."""
+        self.deployment_alarms: list[cloudwatch.Alarm] = alarms.deployment_alarms
+        """The alarms (among ``alarms``) that roll a deployment back when one of them goes off during it:
+        the targets' 5xx count and p99 response time."""
+        self.dashboard: cloudwatch.Dashboard = alarms.dashboard
+        """The API's dashboard: requests and errors, response times, CPU and memory, tasks, alarms."""
 
         # ---------------------------------------------------------------- database
         if props.database is not None:
