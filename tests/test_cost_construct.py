@@ -164,8 +164,7 @@ def test_assert_monthly_cost_below(built: Built, final: Estimate) -> None:
 
 
 def test_assert_monthly_cost_below_refuses_unpriced_resources() -> None:
-    app = new_test_app()
-    stack = new_test_stack(app)
+    stack = new_test_stack()
     CfnResource(
         stack,
         "Box",
