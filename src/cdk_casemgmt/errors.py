@@ -17,8 +17,10 @@ class ValidationError(ValueError):
     """
 
     def __init__(self, path: str, problems: Iterable[str]) -> None:
-        self.path = path
+        self.path: str = path
+        """Construct path of the construct whose props are invalid."""
         self.problems: tuple[str, ...] = tuple(problems)
+        """Every problem found, each naming the prop, the value given, what is wrong and the fix."""
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{path}: {len(self.problems)} invalid prop(s):\n{lines}")
 

@@ -62,6 +62,7 @@ class DeployReadinessChecks(NagPack):
 
     @property
     def name(self) -> str:
+        """The pack's name, ``DeployReadiness``: the prefix of its rule ids."""
         return PACK_NAME  # like cdk-nag's own packs (AwsSolutionsChecks().name == "AwsSolutions")
 
     def validate_scope(self, scope: IConstruct) -> PolicyValidationPluginReport:
