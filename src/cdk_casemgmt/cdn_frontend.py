@@ -5,8 +5,8 @@ list and reasons):
 
 - SPA deep links are rewritten by a viewer-request CloudFront Function on the S3 behavior only, so an
   API 404 stays a 404 (distribution-wide ``error_responses`` would turn it into ``200 index.html``).
-- The Content-Security-Policy is built from props (:class:`~cdk_casemgmt.csp.ContentSecurityPolicy`)
-  and lets the app call its own API and identity provider.
+- The Content-Security-Policy is built from props (``ContentSecurityPolicy``) and lets the app call its
+  own API and identity provider.
 - The web ACL, the certificate and CloudFront's alarms must live in us-east-1: when the stack is in
   another region, CdnFrontend puts them into sibling us-east-1 stacks (cross-region references).
 - The log bucket has the object ownership CloudFront's standard logging needs.
@@ -319,7 +319,7 @@ class CdnFrontend(Construct):
         self.domain_name: str = domain_name or self.distribution.distribution_domain_name
         """The name viewers use: ``domain_name`` or the distribution's ``*.cloudfront.net`` name."""
         self.url: str = f"https://{self.domain_name}"
-        """``https://`` + :attr:`domain_name`."""
+        """``https://`` + [`domain_name`][cdk_casemgmt.CdnFrontend.domain_name]."""
         if domain_name and hosted_zone is not None:
             alias = route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution))
             route53.ARecord(self, "AliasA", zone=hosted_zone, record_name=domain_name, target=alias)

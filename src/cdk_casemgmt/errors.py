@@ -46,7 +46,7 @@ class Problems:
         return len(self._items)
 
     def raise_if_any(self, scope: IConstruct | str) -> None:
-        """Raise :class:`ValidationError` naming ``scope`` when any problem was recorded."""
+        """Raise ``ValidationError`` naming ``scope`` when any problem was recorded."""
         if self._items:
             path = scope if isinstance(scope, str) else scope.node.path
             raise ValidationError(path, self._items)

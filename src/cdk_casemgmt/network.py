@@ -3,7 +3,7 @@
 ``SecureVpc`` spans two Availability Zones (by default) with public, private and isolated subnets,
 flow logs to a KMS-encrypted log group with explicit retention, the default security group closed, and
 no public IP auto-assigned in public subnets. How tasks reach the internet is a cost decision
-(:class:`NatGateways`): one NAT gateway (the default), one per AZ, or none.
+(``NatGateways``): one NAT gateway (the default), one per AZ, or none.
 """
 
 from __future__ import annotations

@@ -45,8 +45,9 @@ class PostgresDatabase(Construct):
     customer-managed KMS key (rotation on), TLS forced, slow-query logging, log exports to
     KMS-encrypted log groups with retention, enhanced monitoring, Performance Insights, 7-day
     backups, deletion protection, SNAPSHOT on removal, isolated subnets (else private ones), a security
-    group with no ingress until :meth:`allow_from`, generated master credentials rotated every 30 days,
-    IAM database authentication, and alarms on CPU, storage, memory and connections.
+    group with no ingress until [`allow_from()`][cdk_casemgmt.PostgresDatabase.allow_from], generated
+    master credentials rotated every 30 days, IAM database authentication, and alarms on CPU, storage,
+    memory and connections.
 
     :param scope: parent construct.
     :param id: construct id; part of every logical ID below it (public API: do not rename).
@@ -80,9 +81,11 @@ class PostgresDatabase(Construct):
         plus a Secrets Manager interface endpoint
     :param secrets_manager_endpoint: an existing Secrets Manager interface endpoint for the rotation
         function. :default: - see ``rotation_subnets``
-    :param proxy: put an RDS Proxy (TLS required) in front of the database; :attr:`connections`,
-        :attr:`endpoint_address` and :attr:`endpoint_port` (5432: a proxy listens on the engine's default
-        port) then point at the proxy. :default: False
+    :param proxy: put an RDS Proxy (TLS required) in front of the database;
+        [`connections`][cdk_casemgmt.PostgresDatabase.connections],
+        [`endpoint_address`][cdk_casemgmt.PostgresDatabase.endpoint_address] and
+        [`endpoint_port`][cdk_casemgmt.PostgresDatabase.endpoint_port] (5432: a proxy listens on the
+        engine's default port) then point at the proxy. :default: False
     :param proxy_iam_auth: with ``proxy``: the proxy accepts only IAM authentication tokens, for the master
         user (the one secret it holds); clients then need ``grant_connect``. ``False``: clients sign in
         with the secret's user and password, as they do without a proxy. :default: False
@@ -148,9 +151,11 @@ class PostgresDatabase(Construct):
         self.vpc: ec2.IVpc = vpc
         """The VPC the database, its security group and its rotation function are in (``vpc`` as given)."""
         self.port: int = port
-        """The port PostgreSQL listens on (clients of a proxy use :attr:`endpoint_port`)."""
+        """The port PostgreSQL listens on (clients of a proxy use
+        [`endpoint_port`][cdk_casemgmt.PostgresDatabase.endpoint_port])."""
         self.endpoint_port: int = port
-        """The port clients connect to: the proxy's with ``proxy=True``, else :attr:`port`."""
+        """The port clients connect to: the proxy's with ``proxy=True``, else
+        [`port`][cdk_casemgmt.PostgresDatabase.port]."""
         self.iam_auth_required: bool = False
         """Whether clients must sign in with an IAM token (``proxy_iam_auth=True``), not the password."""
         self.master_username: str = master_username

@@ -68,7 +68,8 @@ def new_test_app(*, strict_validation: bool = True, context: Mapping[str, Any] |
 
     :param strict_validation: make aws-cdk-lib's own default validation rules fail the synth
         (``@aws-cdk/core:validateAgainstDefaultRules``); CloudFormation-validate *warnings* still only
-        reach the report: assert on them with :func:`synth_findings`. :default: True
+        reach the report: assert on them with
+        [`synth_findings`][cdk_casemgmt.testing.synth_findings]. :default: True
     :param context: extra context, applied over the flags. :default: - none
     """
     ctx: dict[str, Any] = dict(feature_flags())
