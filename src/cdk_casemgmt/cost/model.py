@@ -208,6 +208,7 @@ class Estimate:
         raise KeyError(f"{logical_id} is not a priced item; priced: {[i.logical_id for i in self.items]}")
 
     def items_of_type(self, resource_type: str) -> list[LineItem]:
+        """The line items of one CloudFormation type, e.g. ``AWS::RDS::DBInstance``."""
         return [i for i in self.items if i.type == resource_type]
 
     def to_dict(self) -> dict[str, Any]:

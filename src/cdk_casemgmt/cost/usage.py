@@ -75,6 +75,7 @@ class UsageProfile:
         problems.raise_if_any(f"UsageProfile({self.name})")
 
     def as_dict(self) -> dict[str, Any]:
+        """Every field by name, as the ``usage`` of the JSON report."""
         return dataclasses.asdict(self)
 
     @staticmethod
