@@ -60,9 +60,6 @@ class SecureVpc(Construct):
     :param flow_log_retention: how long flow logs are kept. :default: logs.RetentionDays.ONE_YEAR
     :param encryption_key: KMS key for the flow-log group. :default: - a new key with rotation
     :param removal_policy: for the flow-log group and key. :default: RemovalPolicy.RETAIN
-
-    Attributes: ``vpc`` (``ec2.Vpc``), ``cidr``, ``flow_log``, ``flow_log_group``, ``encryption_key``,
-    ``nat_gateways``.
     """
 
     def __init__(

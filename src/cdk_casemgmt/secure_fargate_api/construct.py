@@ -138,13 +138,6 @@ class SecureFargateApi(Construct):
     :param removal_policy: for log groups, the key and the access-log bucket (log groups get
         RETAIN_ON_UPDATE_OR_DELETE for RETAIN: a failed first create then leaves none behind).
         :default: RemovalPolicy.RETAIN
-
-    Attributes: ``vpc``, ``cluster``, ``service``, ``task_definition``, ``container``,
-    ``migration_container``, ``load_balancer``, ``load_balancer_security_group``, ``listener``,
-    ``redirect_listener``, ``target_group``, ``security_group`` (the tasks'), ``log_group``, ``web_acl``,
-    ``alarms``, ``deployment_alarms``, ``dashboard``, ``alarm_topic``, ``url``, ``ingress``,
-    ``certificate``, ``domain_name``, ``listener_port``, ``encryption_key``, ``access_log_bucket``,
-    ``task_role``, ``execution_role``, ``scaling``.
     """
 
     def __init__(
