@@ -3,6 +3,8 @@
 - Each prop's docstring ends with ``:default: X``, aws-cdk-lib's convention, because the signature often
   says ``None`` where the construct computes the real default (``Duration`` values cannot be defaults).
   The reference's *Default* column shows X, and the description loses the marker.
+- A dataclass documents its fields as ``:param name:`` lines (where ``:default:`` belongs); a field
+  with no docstring of its own gets its parameter's description, so the attribute is described too.
 - Public instance attributes are listed even when a helper method assigns them (griffe reads only
   ``__init__``), and those without an annotation get one: the class they are built from
   (``self.bucket = s3.Bucket(...)`` gives ``s3.Bucket``), the return annotation of the method of the same
@@ -19,6 +21,7 @@ from typing import Any
 from griffe import (
     Attribute,
     Class,
+    Docstring,
     DocstringSectionKind,
     Expr,
     ExprAttribute,
@@ -38,6 +41,7 @@ _DEFAULT = re.compile(r"\s*:default:\s*(?:-\s*)?(?P<default>.*)\Z", re.S)
 class ConstructReference(Extension):
     def on_class(self, *, cls: Class, **kwargs: Any) -> None:
         _defaults_from_docstring(cls)
+        _describe_fields_from_parameters(cls)
         _add_attributes_set_outside_init(cls)
         for member in list(cls.members.values()):
             if member.is_alias or not member.is_attribute or member.annotation is not None:
@@ -64,6 +68,30 @@ def _defaults_from_docstring(obj: Class | Function) -> None:
             assert match is not None
             parameter.description = head.rstrip()
             parameter.value = " ".join(match["default"].replace("``", "").split())
+
+
+def _describe_fields_from_parameters(cls: Class) -> None:
+    # Only dataclasses: a construct's attribute is what it built, which its prop may not describe.
+    if cls.docstring is None or not any(_is_dataclass(decorator.value) for decorator in cls.decorators):
+        return
+    for section in cls.docstring.parsed:
+        if section.kind is not DocstringSectionKind.parameters:
+            continue
+        for parameter in section.value:
+            field = cls.members.get(parameter.name)
+            if not isinstance(field, Attribute) or field.docstring is not None:
+                continue
+            field.docstring = Docstring(
+                parameter.description,
+                parent=field,
+                parser=cls.docstring.parser,
+                parser_options=cls.docstring.parser_options,
+            )
+
+
+def _is_dataclass(decorator: str | Expr) -> bool:
+    function = decorator.function if isinstance(decorator, ExprCall) else decorator
+    return str(function).rpartition(".")[2] == "dataclass"
 
 
 def _add_attributes_set_outside_init(cls: Class) -> None:

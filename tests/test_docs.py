@@ -61,6 +61,42 @@ def test_reference_page_lists_every_prop(site: Path, page: str) -> None:
     assert ":default:" not in html  # every default moved into the Default column
 
 
+# A Sphinx role as mkdocstrings renders it: the role's name as text, its target as code.
+SPHINX_ROLE = r":(?:attr|class|meth|func|data|mod|exc|obj):<code>[^<]*"
+
+
+def attributes(html: str) -> dict[str, tuple[str, str]]:
+    """Each attribute a reference page shows, by its anchor: its signature and its description, as text."""
+    found: dict[str, tuple[str, str]] = {}
+    for block in html.split('<div class="doc doc-object doc-attribute">')[1:]:
+        anchor = re.search(r'<h\d id="([^"]+)"', block)
+        signature = re.search(r'<div class="doc-signature highlight"><pre>(.*?)</pre>', block, re.S)
+        contents = re.search(r'<div class="doc doc-contents ">(.*?)</div>', block, re.S)
+        assert anchor is not None and signature is not None and contents is not None, block[:500]
+        text = [" ".join(re.sub(r"<[^>]+>", "", part.group(1)).split()) for part in (signature, contents)]
+        found[anchor.group(1)] = (text[0], text[1])
+    return found
+
+
+@pytest.mark.parametrize("page", sorted(page.stem for page in (ROOT / "docs" / "api").glob("*.md")))
+def test_reference_page_types_and_describes_every_attribute(site: Path, page: str) -> None:
+    """A reader of the reference learns each public attribute's type and purpose without the source."""
+    shown = attributes((site / "api" / page / "index.html").read_text())
+    assert shown, "no attribute found: has mkdocstrings changed its HTML?"
+    untyped = [anchor for anchor, (signature, _) in shown.items() if ":" not in signature]
+    undescribed = [anchor for anchor, (_, description) in shown.items() if not description]
+    assert (untyped, undescribed) == ([], [])
+
+
+def test_reference_pages_show_no_raw_sphinx_role(site: Path) -> None:
+    """Docstrings are Markdown to mkdocstrings: a Sphinx role such as :attr:`port` would show as text."""
+    raw = {
+        page.parent.name: re.findall(SPHINX_ROLE, page.read_text())
+        for page in (site / "api").glob("*/index.html")
+    }
+    assert len(raw) >= 8 and {page: found for page, found in raw.items() if found} == {}
+
+
 @pytest.mark.parametrize("construct", REFERENCE_PAGES.values(), ids=lambda c: c.__name__)
 def test_every_prop_has_a_param_line_with_its_default(construct: type[Any]) -> None:
     """The reference is only as complete as the docstring: a `:param:` per prop, a `:default:` for each

@@ -22,7 +22,9 @@ PROPS = [
     for p in inspect.signature(SecureFargateApi.__init__).parameters.values()
     if p.kind is inspect.Parameter.KEYWORD_ONLY
 ]
-DOCUMENTED = dict(re.findall(r":param (\w+):(.*?)(?=:param |\n\s*\n)", SecureFargateApi.__doc__ or "", re.S))
+# Each :param's text runs to the next :param, a blank line or the docstring's end.
+PARAM = re.compile(r":param (\w+):(.*?)(?=:param |\n\s*\n|\Z)", re.S)
+DOCUMENTED = dict(PARAM.findall(SecureFargateApi.__doc__ or ""))
 # What a literal default may name, as the docstring writes it.
 NAMES = {
     "Duration": Duration,

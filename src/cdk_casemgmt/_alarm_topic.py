@@ -10,7 +10,7 @@ and region, the condition AWS documents for each: the topic policy in
 https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger and the key policy in
 https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html (the ARN names the account, so
 ``aws:SourceAccount`` would add nothing). The topic has no subscription: docs/operations.md says how to add
-one. :func:`notifying_alarm` is the one way those constructs make an alarm that notifies such a topic.
+one. ``notifying_alarm()`` is the one way those constructs make an alarm that notifies such a topic.
 """
 
 from __future__ import annotations

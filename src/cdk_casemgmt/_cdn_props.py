@@ -27,7 +27,7 @@ _DOMAIN = re.compile(r"(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{
 
 @dataclass(frozen=True)
 class CheckedProps:
-    """The CdnFrontend props that :func:`validate` checks (each is documented on the construct)."""
+    """The CdnFrontend props that ``validate()`` checks (each is documented on the construct)."""
 
     site: Path
     api: CdnApiOrigin | None

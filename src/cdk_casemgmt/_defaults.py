@@ -19,7 +19,7 @@ from aws_cdk import aws_s3 as s3
 
 @dataclass(frozen=True)
 class DatabaseDefaults:
-    """Defaults of :class:`cdk_casemgmt.PostgresDatabase`."""
+    """Defaults of ``cdk_casemgmt.PostgresDatabase``."""
 
     # 17.9 is the newest 17.x that aws-cdk-lib 2.257+ knows and cfn-lint does not flag (W3691).
     # The minor moves on by itself (auto minor version upgrade); the major only when you change it.
@@ -118,7 +118,7 @@ POSTGRES_INSTANCE_CLASSES: dict[str, dict[str, tuple[int, int]]] = {
 
 @dataclass(frozen=True)
 class CdnDefaults:
-    """Defaults of :class:`cdk_casemgmt.CdnFrontend`."""
+    """Defaults of ``cdk_casemgmt.CdnFrontend``."""
 
     # Vite's output: content-hashed files, served as immutable.
     immutable_asset_patterns: tuple[str, ...] = ("assets/*",)
@@ -140,7 +140,7 @@ CDN = CdnDefaults()
 
 @dataclass(frozen=True)
 class BucketDefaults:
-    """Defaults of :class:`cdk_casemgmt.PrivateBucket`."""
+    """Defaults of ``cdk_casemgmt.PrivateBucket``."""
 
     access_log_retention: Duration = Duration.days(365)
     noncurrent_version_expiration: Duration = Duration.days(90)
@@ -155,7 +155,7 @@ BUCKET = BucketDefaults()
 
 @dataclass(frozen=True)
 class VpcDefaults:
-    """Defaults of :class:`cdk_casemgmt.SecureVpc`."""
+    """Defaults of ``cdk_casemgmt.SecureVpc``."""
 
     # A NatGateways value (the enum lives in cdk_casemgmt.network, which reads this module).
     nat_gateways: str = "one"
@@ -174,7 +174,7 @@ MAX_AZS_RANGE = (1, 6)
 
 
 class FargateApiDefaults:
-    """Defaults of :class:`cdk_casemgmt.SecureFargateApi` (``ingress`` and ``nat_gateways`` are enums of their
+    """Defaults of ``cdk_casemgmt.SecureFargateApi`` (``ingress`` and ``nat_gateways`` are enums of their
     own modules and show their defaults in the signature)."""
 
     container_port: int = 8080

@@ -41,7 +41,7 @@ class ServerlessV2Capacity:
 
 @dataclass(frozen=True)
 class CheckedProps:
-    """The PostgresDatabase props that :func:`validate` checks (each is documented on the construct)."""
+    """The PostgresDatabase props that ``validate()`` checks (each is documented on the construct)."""
 
     engine_version: rds.PostgresEngineVersion
     instance_class: str

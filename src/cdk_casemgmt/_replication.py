@@ -1,6 +1,6 @@
 """S3 replication of an SSE-KMS bucket: one role, one rule, one exact customer-managed policy.
 
-Shared by :class:`~cdk_casemgmt.CdnFrontend` (the site bucket) and :class:`~cdk_casemgmt.PrivateBucket`.
+Shared by ``CdnFrontend`` (the site bucket) and ``PrivateBucket``.
 The role is given to the bucket, so aws-cdk-lib adds no grants of its own (an inline policy with
 ``kms:ReEncrypt*``/``kms:GenerateDataKey*``); the policy holds the replication actions only, and the KMS
 statements are limited, as AWS documents for SSE-KMS replication, to S3 in the key's region

@@ -2,8 +2,8 @@
 an optional rate limit per source IP, and logging to a KMS-encrypted ``aws-waf-logs-*`` log group.
 
 What the two share is fixed here rather than passed in, so it cannot drift apart: the core rule set
-counts ``SizeRestrictions_BODY`` instead of blocking every body over 8 KB (:data:`COMMON_RULE_SET`), and
-the logs leave out the headers that carry credentials (:data:`REDACTED_HEADERS`).
+counts ``SizeRestrictions_BODY`` instead of blocking every body over 8 KB (``COMMON_RULE_SET``), and
+the logs leave out the headers that carry credentials (``REDACTED_HEADERS``).
 """
 
 from __future__ import annotations
@@ -115,8 +115,8 @@ def web_acl(
     metric_name: str,
     associate_with: str | None,
 ) -> wafv2.CfnWebACL:
-    """The web ACL ``WebAcl`` in ``scope`` with ``rules`` (built by :func:`acl_rules`; assign
-    ``acl.rules`` to change them later). Log it with :func:`log_web_acl`.
+    """The web ACL ``WebAcl`` in ``scope`` with ``rules`` (built by ``acl_rules()``; assign
+    ``acl.rules`` to change them later). Log it with ``log_web_acl()``.
 
     :param metric_name: the ACL's CloudWatch metric name.
     :param associate_with: ARN of a regional resource to protect (``WebAclAssociation``); a CLOUDFRONT ACL
@@ -149,7 +149,7 @@ def log_web_acl(
     removal_policy: RemovalPolicy,
     destination_references_log_group: bool,
 ) -> logs.LogGroup:
-    """Log every request ``acl`` sees, without the :data:`REDACTED_HEADERS`, to a new KMS-encrypted log
+    """Log every request ``acl`` sees, without the ``REDACTED_HEADERS``, to a new KMS-encrypted log
     group.
 
     :param log_group_name: must start with ``aws-waf-logs-`` (WAF logs to no other group); a CLOUDFRONT

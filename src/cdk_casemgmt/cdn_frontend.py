@@ -5,8 +5,8 @@ list and reasons):
 
 - SPA deep links are rewritten by a viewer-request CloudFront Function on the S3 behavior only, so an
   API 404 stays a 404 (distribution-wide ``error_responses`` would turn it into ``200 index.html``).
-- The Content-Security-Policy is built from props (:class:`~cdk_casemgmt.csp.ContentSecurityPolicy`)
-  and lets the app call its own API and identity provider.
+- The Content-Security-Policy is built from props (``ContentSecurityPolicy``) and lets the app call its
+  own API and identity provider.
 - The web ACL, the certificate and CloudFront's alarms must live in us-east-1: when the stack is in
   another region, CdnFrontend puts them into sibling us-east-1 stacks (cross-region references).
 - The log bucket has the object ownership CloudFront's standard logging needs.
@@ -30,6 +30,7 @@ from aws_cdk import (
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -185,7 +186,7 @@ class CdnFrontend(Construct):
         """The us-east-1 stack holding the web ACL and certificate, when the stack is elsewhere."""
 
         # --- buckets --------------------------------------------------------------------------
-        self.log_bucket = access_log_bucket(
+        self.log_bucket: s3.Bucket = access_log_bucket(
             self,
             "LogBucket",
             retention=access_log_retention,
@@ -199,7 +200,7 @@ class CdnFrontend(Construct):
         """The role S3 replication assumes (only with ``replication_destination``)."""
         self.replication_policy: iam.ManagedPolicy | None = None
         """The replication role's one customer-managed policy (no inline policy, no wildcard action)."""
-        self.bucket = kms_versioned_bucket(
+        self.bucket: s3.Bucket = kms_versioned_bucket(
             self,
             "Bucket",
             encryption_key=self._key(self),
@@ -227,15 +228,19 @@ class CdnFrontend(Construct):
                 domain_name=domain_name,
                 validation=acm.CertificateValidation.from_dns(hosted_zone),
             )
-        self.certificate = certificate
+        self.certificate: acm.ICertificate | None = certificate
         """The viewer certificate (us-east-1), or ``None`` with the default CloudFront name."""
-        self.web_acl = self._web_acl(edge, waf_rate_limit, waf_log_retention, removal_policy)
+        self.web_acl: wafv2.CfnWebACL = self._web_acl(edge, waf_rate_limit, waf_log_retention, removal_policy)
         """The CLOUDFRONT-scope web ACL (AWS managed common, known bad inputs, IP reputation, rate limit)."""
 
         # --- behaviors ----------------------------------------------------------------------------
-        self.response_headers_policy = security_headers_policy(self, csp)
-        self.content_security_policy = csp
-        self.spa_rewrite_function = cloudfront.Function(
+        self.response_headers_policy: cloudfront.ResponseHeadersPolicy = security_headers_policy(self, csp)
+        """The security headers (HSTS, ``content_security_policy``, nosniff, frame and referrer policy) that
+        every response carries, the API's included."""
+        self.content_security_policy: ContentSecurityPolicy = csp
+        """The Content-Security-Policy sent: the one given, or one built for the app, its API and its
+        identity provider."""
+        self.spa_rewrite_function: cloudfront.Function = cloudfront.Function(
             self,
             "SpaRewrite",
             code=cloudfront.FunctionCode.from_inline(spa_rewrite_source()),
@@ -246,11 +251,12 @@ class CdnFrontend(Construct):
 
         additional: dict[str, cloudfront.BehaviorOptions] = {}
         self.vpc_origin: origins.VpcOrigin | None = None
+        """The VPC origin that reaches ``api``'s internal load balancer on ``/api/*``, or ``None``."""
         if api is not None:
             self.vpc_origin, additional["/api/*"] = api_behavior(api, self.response_headers_policy)
 
         # --- distribution -------------------------------------------------------------------------
-        self.distribution = cloudfront.Distribution(
+        self.distribution: cloudfront.Distribution = cloudfront.Distribution(
             self,
             "Distribution",
             comment=f"{stack.stack_name} {id}"[:128],  # CloudFront's limit
@@ -312,8 +318,8 @@ class CdnFrontend(Construct):
 
         self.domain_name: str = domain_name or self.distribution.distribution_domain_name
         """The name viewers use: ``domain_name`` or the distribution's ``*.cloudfront.net`` name."""
-        self.url = f"https://{self.domain_name}"
-        """``https://`` + :attr:`domain_name`."""
+        self.url: str = f"https://{self.domain_name}"
+        """``https://`` + [`domain_name`][cdk_casemgmt.CdnFrontend.domain_name]."""
         if domain_name and hosted_zone is not None:
             alias = route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution))
             route53.ARecord(self, "AliasA", zone=hosted_zone, record_name=domain_name, target=alias)
@@ -338,9 +344,11 @@ class CdnFrontend(Construct):
         monitoring: Construct = self if in_us_east_1 else sibling_stack(stack, f"{id}Alarms", self)
         self.monitoring_stack: Stack | None = None if in_us_east_1 else Stack.of(monitoring)
         """The us-east-1 stack holding the alarms and topic, when the stack is elsewhere."""
-        self.alarm_topic = alarm_topic or new_alarm_topic(monitoring, self._key(monitoring), owner=self)
+        self.alarm_topic: sns.ITopic = alarm_topic or new_alarm_topic(
+            monitoring, self._key(monitoring), owner=self
+        )
         """The SNS topic the alarms notify."""
-        self.alarms = add_alarms(
+        self.alarms: list[cloudwatch.Alarm] = add_alarms(
             monitoring,
             owner=self,
             distribution=self.distribution,

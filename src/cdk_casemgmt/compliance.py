@@ -35,6 +35,7 @@ class Finding:
     path: str
     """Construct path of the violating resource."""
     description: str
+    """The pack's description of the violation."""
 
     def __str__(self) -> str:
         return f"{self.rule_id} on {self.path}: {self.description}"
@@ -45,8 +46,11 @@ class Acknowledged:
     """One acknowledgement recorded on a construct (ours, a user's, or aws-cdk-lib's own)."""
 
     rule_id: str
+    """The acknowledged rule id, e.g. ``AwsSolutions-IAM5[Resource::*]``."""
     path: str
+    """Construct path of the construct the acknowledgement is recorded on."""
     reason: str
+    """Why the finding is accepted."""
 
 
 def acknowledgements(scope: IConstruct) -> list[Acknowledged]:

@@ -77,7 +77,7 @@ def source_problem(source: str) -> str | None:
 
     Accepts keywords (``'self'``), nonces, hashes, scheme sources (``https:``) and host sources
     (``https://*.example.com:443/path``). ``'none'`` is valid only alone, which
-    :meth:`ContentSecurityPolicy.allow` checks.
+    ``ContentSecurityPolicy.allow()`` checks.
     """
     if source != source.strip() or not source:
         return "is empty or has surrounding whitespace"

@@ -17,8 +17,10 @@ class ValidationError(ValueError):
     """
 
     def __init__(self, path: str, problems: Iterable[str]) -> None:
-        self.path = path
+        self.path: str = path
+        """Construct path of the construct whose props are invalid."""
         self.problems: tuple[str, ...] = tuple(problems)
+        """Every problem found, each naming the prop, the value given, what is wrong and the fix."""
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{path}: {len(self.problems)} invalid prop(s):\n{lines}")
 
@@ -44,7 +46,7 @@ class Problems:
         return len(self._items)
 
     def raise_if_any(self, scope: IConstruct | str) -> None:
-        """Raise :class:`ValidationError` naming ``scope`` when any problem was recorded."""
+        """Raise ``ValidationError`` naming ``scope`` when any problem was recorded."""
         if self._items:
             path = scope if isinstance(scope, str) else scope.node.path
             raise ValidationError(path, self._items)

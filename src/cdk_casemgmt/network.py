@@ -3,7 +3,7 @@
 ``SecureVpc`` spans two Availability Zones (by default) with public, private and isolated subnets,
 flow logs to a KMS-encrypted log group with explicit retention, the default security group closed, and
 no public IP auto-assigned in public subnets. How tasks reach the internet is a cost decision
-(:class:`NatGateways`): one NAT gateway (the default), one per AZ, or none.
+(``NatGateways``): one NAT gateway (the default), one per AZ, or none.
 """
 
 from __future__ import annotations
@@ -60,9 +60,6 @@ class SecureVpc(Construct):
     :param flow_log_retention: how long flow logs are kept. :default: logs.RetentionDays.ONE_YEAR
     :param encryption_key: KMS key for the flow-log group. :default: - a new key with rotation
     :param removal_policy: for the flow-log group and key. :default: RemovalPolicy.RETAIN
-
-    Attributes: ``vpc`` (``ec2.Vpc``), ``cidr``, ``flow_log``, ``flow_log_group``, ``encryption_key``,
-    ``nat_gateways``.
     """
 
     def __init__(
@@ -94,8 +91,9 @@ class SecureVpc(Construct):
 
         stack = Stack.of(self)
         azs = list(availability_zones) if availability_zones else _default_azs(stack, max_azs)
-        self.nat_gateways = nat_gateways
-        self.cidr = cidr
+        self.nat_gateways: NatGateways = nat_gateways
+        """The network cost profile (``nat_gateways`` as given): which subnets exist and how they egress."""
+        self.cidr: str = cidr
         """The VPC's IPv4 range as a literal (``vpc.vpc_cidr_block`` is a token the packs cannot read)."""
 
         subnets = [
@@ -126,10 +124,11 @@ class SecureVpc(Construct):
         self.encryption_key: kms.IKey = encryption_key or rotating_key(
             self, description=f"Encrypts the VPC flow logs of {self.node.path}", removal_policy=removal_policy
         )
+        """Encrypts the flow-log group (``encryption_key`` as given, else a new key with rotation on)."""
         if encryption_key is None:
             allow_logs_service(self.encryption_key)
 
-        self.vpc = ec2.Vpc(
+        self.vpc: ec2.Vpc = ec2.Vpc(
             self,
             "Resource",
             ip_addresses=ec2.IpAddresses.cidr(cidr),
@@ -138,14 +137,17 @@ class SecureVpc(Construct):
             subnet_configuration=subnets,
             restrict_default_security_group=True,
         )
+        """The VPC: public, private-with-egress (unless ``NatGateways.NONE``) and isolated subnets in each AZ;
+        its default security group has no rules."""
 
-        self.flow_log_group = logs.LogGroup(
+        self.flow_log_group: logs.LogGroup = logs.LogGroup(
             self,
             "FlowLogGroup",
             retention=flow_log_retention,
             encryption_key=self.encryption_key,
             removal_policy=retain_except_on_create(removal_policy),
         )
+        """The encrypted log group the flow log writes to, kept ``flow_log_retention``."""
         # Grants CDK makes for the flow log (write to the group, pass this role) land in one managed policy.
         role = ManagedPolicyRole(
             self,
@@ -153,13 +155,14 @@ class SecureVpc(Construct):
             assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
             description="Delivers VPC flow logs to CloudWatch Logs",
         )
-        self.flow_log = ec2.FlowLog(
+        self.flow_log: ec2.FlowLog = ec2.FlowLog(
             self,
             "FlowLog",
             resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, role),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
+        """The VPC flow log: all traffic, accepted and rejected, to ``flow_log_group``."""
 
         for subnet in self.vpc.public_subnets:
             route = subnet.node.try_find_child("DefaultRoute")

@@ -6,6 +6,8 @@ import re
 from typing import Any, TypeVar, cast
 
 from aws_cdk import ArnFormat, Duration, Names, RemovalPolicy, Stack, Token
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -43,8 +45,9 @@ class PostgresDatabase(Construct):
     customer-managed KMS key (rotation on), TLS forced, slow-query logging, log exports to
     KMS-encrypted log groups with retention, enhanced monitoring, Performance Insights, 7-day
     backups, deletion protection, SNAPSHOT on removal, isolated subnets (else private ones), a security
-    group with no ingress until :meth:`allow_from`, generated master credentials rotated every 30 days,
-    IAM database authentication, and alarms on CPU, storage, memory and connections.
+    group with no ingress until [`allow_from()`][cdk_casemgmt.PostgresDatabase.allow_from], generated
+    master credentials rotated every 30 days, IAM database authentication, and alarms on CPU, storage,
+    memory and connections.
 
     :param scope: parent construct.
     :param id: construct id; part of every logical ID below it (public API: do not rename).
@@ -78,9 +81,11 @@ class PostgresDatabase(Construct):
         plus a Secrets Manager interface endpoint
     :param secrets_manager_endpoint: an existing Secrets Manager interface endpoint for the rotation
         function. :default: - see ``rotation_subnets``
-    :param proxy: put an RDS Proxy (TLS required) in front of the database; :attr:`connections`,
-        :attr:`endpoint_address` and :attr:`endpoint_port` (5432: a proxy listens on the engine's default
-        port) then point at the proxy. :default: False
+    :param proxy: put an RDS Proxy (TLS required) in front of the database;
+        [`connections`][cdk_casemgmt.PostgresDatabase.connections],
+        [`endpoint_address`][cdk_casemgmt.PostgresDatabase.endpoint_address] and
+        [`endpoint_port`][cdk_casemgmt.PostgresDatabase.endpoint_port] (5432: a proxy listens on the
+        engine's default port) then point at the proxy. :default: False
     :param proxy_iam_auth: with ``proxy``: the proxy accepts only IAM authentication tokens, for the master
         user (the one secret it holds); clients then need ``grant_connect``. ``False``: clients sign in
         with the secret's user and password, as they do without a proxy. :default: False
@@ -143,17 +148,24 @@ class PostgresDatabase(Construct):
             proxy_iam_auth=proxy_iam_auth,
         )
         validate(self, checked)
-        self.vpc = vpc
-        self.port = port
-        """The port PostgreSQL listens on (clients of a proxy use :attr:`endpoint_port`)."""
-        self.endpoint_port = port
-        """The port clients connect to: the proxy's with ``proxy=True``, else :attr:`port`."""
-        self.iam_auth_required = False
+        self.vpc: ec2.IVpc = vpc
+        """The VPC the database, its security group and its rotation function are in (``vpc`` as given)."""
+        self.port: int = port
+        """The port PostgreSQL listens on (clients of a proxy use
+        [`endpoint_port`][cdk_casemgmt.PostgresDatabase.endpoint_port])."""
+        self.endpoint_port: int = port
+        """The port clients connect to: the proxy's with ``proxy=True``, else
+        [`port`][cdk_casemgmt.PostgresDatabase.port]."""
+        self.iam_auth_required: bool = False
         """Whether clients must sign in with an IAM token (``proxy_iam_auth=True``), not the password."""
-        self.master_username = master_username
-        self.database_name = database_name
-        self.is_serverless = serverless_v2 is not None
-        self.instance_class = None if serverless_v2 else instance_class
+        self.master_username: str = master_username
+        """The master user's name (``master_username`` as given); its password is in ``secret``."""
+        self.database_name: str = database_name
+        """The database created on first start (``database_name`` as given)."""
+        self.is_serverless: bool = serverless_v2 is not None
+        """``True`` for Aurora Serverless v2 (``serverless_v2`` given), ``False`` for an RDS instance."""
+        self.instance_class: str | None = None if serverless_v2 else instance_class
+        """The RDS instance class, e.g. ``db.t4g.medium``; ``None`` for Aurora Serverless v2."""
         subnets = database_subnets(self, vpc, vpc_subnets)
 
         self.kms_key: kms.IKey = kms_key or rotating_key(
@@ -161,28 +173,34 @@ class PostgresDatabase(Construct):
             description=f"{self.node.path}: storage, Performance Insights, logs, secret and alarms",
             removal_policy=RemovalPolicy.RETAIN,
         )
+        """Encrypts storage, Performance Insights, exported logs, the secret and the alarm topic (``kms_key``
+        as given, else a new key with rotation on)."""
         # Exported logs are encrypted with the key too (and the alarm topic: new_alarm_topic below).
         allow_logs_service(self.kms_key)
 
-        self.security_group = ec2.SecurityGroup(
+        self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(
             self,
             "SecurityGroup",
             vpc=vpc,
             description=f"{self.node.path}: PostgreSQL on {port}; ingress only through allow_from()",
             allow_all_outbound=False,
         )
+        """The database's security group: no ingress until ``allow_from()``, no egress."""
         # A literal port keeps the rules readable for reviewers and for cdk-nag (no {IndirectPort}).
         self._db_connections = ec2.Connections(
             security_groups=[self.security_group], default_port=ec2.Port.tcp(port)
         )
 
         self.secret: secretsmanager.ISecret
+        """The master credentials: rotated every ``rotation_interval``, encrypted with ``kms_key``."""
         self.instance: rds.DatabaseInstance | None = None
+        """The RDS instance, or ``None`` with ``serverless_v2``."""
         self.cluster: rds.DatabaseCluster | None = None
+        """The Aurora Serverless v2 cluster with ``serverless_v2``, else ``None``."""
         identifier = _identifier(self)
         log_types = ["postgresql", "upgrade"] if serverless_v2 is None else ["postgresql"]
         kind = "instance" if serverless_v2 is None else "cluster"
-        self.log_groups = {
+        self.log_groups: dict[str, logs.LogGroup] = {
             log_type: logs.LogGroup(
                 self,
                 f"Logs{log_type.capitalize()}",
@@ -195,12 +213,15 @@ class PostgresDatabase(Construct):
             )
             for log_type in log_types
         }
-        self.monitoring_role = iam.Role(
+        """The encrypted log groups the database exports to, by log type (``postgresql``; ``upgrade`` too for
+        an RDS instance)."""
+        self.monitoring_role: iam.Role = iam.Role(
             self,
             "MonitoringRole",
             assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
             description=f"{self.node.path}: RDS enhanced monitoring publishes OS metrics",
         )
+        """The role RDS enhanced monitoring publishes OS metrics with (to ``RDSOSMetrics`` only)."""
         credentials = generated_credentials(master_username, self.kms_key)
         # What the instance and the Aurora cluster share: one place for the security settings.
         shared: dict[str, Any] = {
@@ -233,7 +254,9 @@ class PostgresDatabase(Construct):
 
         if serverless_v2 is None:
             engine = rds.DatabaseInstanceEngine.postgres(version=engine_version)
-            self.parameter_group = self._parameter_group(engine, slow_query_threshold)
+            self.parameter_group: rds.ParameterGroup = self._parameter_group(engine, slow_query_threshold)
+            """TLS forced, SCRAM passwords; connections and statements slower than ``slow_query_threshold``
+            logged."""
             instance = rds.DatabaseInstance(
                 self,
                 "Instance",
@@ -254,6 +277,8 @@ class PostgresDatabase(Construct):
             self.instance = instance
             self._database: rds.DatabaseInstance | rds.DatabaseCluster = instance
             self.endpoint_address: str = instance.db_instance_endpoint_address
+            """The host name clients connect to: the proxy's with ``proxy=True``, else the instance's or the
+            cluster's writer endpoint."""
             proxy_target = rds.ProxyTarget.from_instance(instance)
         else:
             cluster_engine = rds.DatabaseClusterEngine.aurora_postgres(version=aurora_engine_version)
@@ -288,9 +313,17 @@ class PostgresDatabase(Construct):
         self.secret = _must(self._database.secret)
 
         self._scope_monitoring_policy()
-        self.backup_plan = (
+        self.backup_plan: backup.BackupPlan | None = (
             add_backup_plan(self, self._database, self.kms_key, aws_backup_retention) if aws_backup else None
         )
+        """The AWS Backup plan making daily copies kept ``aws_backup_retention``, or ``None`` without
+        ``aws_backup``."""
+        self.rotation: secretsmanager.SecretRotation
+        """The single-user rotation of ``secret``, every ``rotation_interval``."""
+        self.secrets_manager_endpoint: ec2.InterfaceVpcEndpoint | None
+        """The Secrets Manager interface endpoint made for the rotation function when the VPC has no
+        private subnets and neither ``rotation_subnets`` nor ``secrets_manager_endpoint`` is given; else
+        ``None``."""
         self.rotation, self.secrets_manager_endpoint = add_rotation(
             self,
             secret=self.secret,
@@ -303,7 +336,10 @@ class PostgresDatabase(Construct):
         )
 
         self.proxy: rds.DatabaseProxy | None = None
-        self.connections = self._db_connections
+        """The RDS Proxy with ``proxy=True``, else ``None``."""
+        self.connections: ec2.Connections = self._db_connections
+        """What clients connect to (the proxy's with ``proxy=True``), on ``endpoint_port``; prefer
+        ``allow_from()``, which opens that port only."""
         if proxy:
             self.proxy, self.connections = add_proxy(
                 self,
@@ -321,7 +357,11 @@ class PostgresDatabase(Construct):
             self.iam_auth_required = proxy_iam_auth
 
         self.alarm_topic: sns.ITopic = alarm_topic or new_alarm_topic(self, self.kms_key, owner=self)
-        self.alarms = add_alarms(self, self.alarm_topic, self._database, checked)
+        """The SNS topic the alarms notify (``alarm_topic`` as given, else a new one encrypted with
+        ``kms_key``)."""
+        self.alarms: list[cloudwatch.Alarm] = add_alarms(self, self.alarm_topic, self._database, checked)
+        """Every alarm of the database (CPU, memory, connections, storage or Serverless capacity); each
+        notifies ``alarm_topic`` when it goes off and when it is OK again."""
 
         if not multi_az:
             self._acknowledge_single_az()

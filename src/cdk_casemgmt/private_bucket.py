@@ -134,7 +134,7 @@ class PrivateBucket(Construct):
             else None
         )
         try:
-            self.bucket = kms_versioned_bucket(
+            self.bucket: s3.Bucket = kms_versioned_bucket(
                 self,
                 "Bucket",
                 encryption_key=self.encryption_key,
@@ -145,7 +145,7 @@ class PrivateBucket(Construct):
                 removal_policy=removal_policy,
                 cors=cors,
             )
-            """The bucket."""
+            """The bucket: versioned, encrypted with ``encryption_key``, TLS only, public access blocked."""
         except RuntimeError as err:
             # aws-cdk-lib grants log delivery on the target bucket by the target's own feature flags: a
             # bucket of the user's, in an app without @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy,

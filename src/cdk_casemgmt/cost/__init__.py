@@ -1,14 +1,14 @@
 """CostEstimate: an honest monthly price for what a stack deploys, computed at synth time, offline.
 
-- :mod:`~cdk_casemgmt.cost.pricer` prices any CloudFormation template (a dict) or cloud assembly;
-  :mod:`~cdk_casemgmt.cost.templates` reads template files and cloud assemblies.
-- :mod:`~cdk_casemgmt.cost.engine` runs each resource through its rule: the rules by service are in
-  :mod:`~cdk_casemgmt.cost.rules`, the types AWS does not bill in :mod:`~cdk_casemgmt.cost.no_charge`,
-  and what a rule sees of a template in :mod:`~cdk_casemgmt.cost.context`.
-- :mod:`~cdk_casemgmt.cost.prices` loads the shipped per-region price files.
-- :mod:`~cdk_casemgmt.cost.usage` holds the usage profiles (``fixed``, ``low``, ``typical``, ``high``).
-- :mod:`~cdk_casemgmt.cost.model` is the estimate as data, with its table and Markdown renderings.
-- :class:`CostEstimate` is the construct; ``cdk-casemgmt cost`` is the CLI.
+- ``pricer`` prices any CloudFormation template (a dict) or cloud assembly;
+  ``templates`` reads template files and cloud assemblies.
+- ``engine`` runs each resource through its rule: the rules by service are in
+  ``rules``, the types AWS does not bill in ``no_charge``,
+  and what a rule sees of a template in ``context``.
+- ``prices`` loads the shipped per-region price files.
+- ``usage`` holds the usage profiles (``fixed``, ``low``, ``typical``, ``high``).
+- ``model`` is the estimate as data, with its table and Markdown renderings.
+- ``CostEstimate`` is the construct; ``cdk-casemgmt cost`` is the CLI.
 
 Only the construct imports aws-cdk-lib: everything else is pure Python.
 """

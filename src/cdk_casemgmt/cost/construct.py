@@ -162,17 +162,26 @@ class CostEstimate(Construct):
         problems.raise_if_any(self)
 
         self.usage: UsageProfile = UsageProfile.named(usage) if isinstance(usage, str) else usage
-        self.region = region
-        self.print_table = print_table
-        self.write_report = write_report
-        self.budget_margin_percent = float(budget_margin_percent)
+        """The usage profile the estimate assumes (``usage``, a name resolved to its profile)."""
+        self.region: str | None = region
+        """The region whose prices apply (``region`` as given), or ``None`` for each stack's own."""
+        self.print_table: bool = print_table
+        """Whether the table is printed on stderr at synth (``print_table`` as given)."""
+        self.write_report: bool = write_report
+        """Whether ``cost-estimate.json`` and ``.md`` go into the cloud assembly (``write_report``)."""
+        self.budget_margin_percent: float = float(budget_margin_percent)
+        """The budget limit is the estimate plus this margin (``budget_margin_percent`` as given)."""
         self.priced_scope: IConstruct = scope
+        """What is priced: the stack, or every stack of the app or stage (``scope``)."""
         self.stack: Stack | None = scope if is_stack else None  # type: ignore[assignment]  # is_stack is Stack.is_stack(scope)
+        """The priced stack, which carries the output and budget; ``None`` on an app or stage."""
         self.last_estimate: Estimate | None = None
         """The estimate from the final templates, set at each synth."""
         self._l1_cache: Estimate | None = None
         self.output: CfnOutput | None = None
+        """The ``MonthlyCostEstimateUsd`` output with ``output=True``, else ``None``."""
         self.budget: budgets.CfnBudget | None = None
+        """The AWS Budgets budget with ``budget_emails`` or ``budget_topic``, else ``None``."""
 
         if output and self.stack is not None:
             self.output = CfnOutput(

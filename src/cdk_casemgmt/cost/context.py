@@ -1,8 +1,8 @@
 """What a pricing rule sees of a template: literal values, references between resources, rates.
 
 The context resolves ``Ref`` to parameters' defaults and pseudo parameters, ``Fn::FindInMap`` and
-``Fn::Join`` where every part is literal; anything else is :data:`UNRESOLVED`, and a rule that needs it
-raises :class:`Missing`, so the resource is listed as unpriced instead of counted as zero.
+``Fn::Join`` where every part is literal; anything else is ``UNRESOLVED``, and a rule that needs it
+raises ``Missing``, so the resource is listed as unpriced instead of counted as zero.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class PricingContext:
         return self.prices.hours_per_month
 
     def rate(self, key: str) -> Price:
-        """The price row ``key``; raises :class:`Missing` when the price file has none."""
+        """The price row ``key``; raises ``Missing`` when the price file has none."""
         price = self.prices.get(key)
         if price is None:
             raise Missing(f"no '{key}' rate in the {self.prices.region} price file")
@@ -118,7 +118,7 @@ class PricingContext:
         return UNRESOLVED
 
     def literal(self, props: Mapping[str, Any], name: str, default: Any = None) -> Any:
-        """Property ``name`` resolved to a literal (``default`` when absent); raises :class:`Missing`."""
+        """Property ``name`` resolved to a literal (``default`` when absent); raises ``Missing``."""
         if name not in props:
             return default
         value = self.resolve(props[name])

@@ -1,8 +1,8 @@
 """The pricing engine: runs each resource of a template through its rule and gathers the results.
 
-:class:`Accumulator` is the one way to price templates: add each stack's template (nested stacks are
-followed through the loader), then take the :class:`~cdk_casemgmt.cost.model.Estimate`. The entry
-points in :mod:`cdk_casemgmt.cost.pricer` and the ``CostEstimate`` construct both use it.
+``Accumulator`` is the one way to price templates: add each stack's template (nested stacks are
+followed through the loader), then take the ``Estimate``. The entry
+points in ``cdk_casemgmt.cost.pricer`` and the ``CostEstimate`` construct both use it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from cdk_casemgmt.cost.usage import UsageProfile
 
 
 class Accumulator:
-    """Prices the templates added to it, with one usage profile, into one :class:`Estimate`."""
+    """Prices the templates added to it, with one usage profile, into one ``Estimate``."""
 
     def __init__(self, usage: UsageProfile) -> None:
         self.usage = usage

@@ -139,23 +139,33 @@ class Estimate:
     """A monthly price for a set of templates, in USD at on-demand list prices without free tiers."""
 
     items: tuple[LineItem, ...]
+    """One line per priced resource, each with its formula."""
     unpriced: tuple[Unpriced, ...]
+    """The resources (or parts of them) left out of the total because they cannot be priced."""
     no_charge: tuple[NoCharge, ...]
+    """The resources AWS does not bill for by themselves, each with the reason."""
     stacks: tuple[StackEstimate, ...]
+    """Where each stack's prices came from (region, price file, its date, usage profile)."""
     usage: UsageProfile
+    """The usage profile the usage-driven lines assume."""
     notes: tuple[str, ...] = ()
+    """Caveats about the estimate as a whole, e.g. low-confidence price rows used."""
     currency: str = field(default="USD")
+    """The currency of every amount: ``USD``."""
 
     @property
     def total_monthly_usd(self) -> float:
+        """The monthly total of the priced items (``unpriced`` resources are not in it)."""
         return sum(i.monthly_usd for i in self.items)
 
     @property
     def fixed_monthly_usd(self) -> float:
+        """The part of the total that comes from the templates alone, whatever the usage."""
         return sum(i.fixed_monthly_usd for i in self.items)
 
     @property
     def usage_monthly_usd(self) -> float:
+        """The part of the total that comes from the usage profile's quantities."""
         return sum(i.usage_monthly_usd for i in self.items)
 
     @property
@@ -187,6 +197,7 @@ class Estimate:
 
     @property
     def low_confidence_items(self) -> tuple[LineItem, ...]:
+        """The items whose weakest price row is ``medium-low``, ``low`` or ``unverified``."""
         return tuple(i for i in self.items if i.confidence in LOW_CONFIDENCE)
 
     def item(self, logical_id: str, stack: str | None = None) -> LineItem:
@@ -197,6 +208,7 @@ class Estimate:
         raise KeyError(f"{logical_id} is not a priced item; priced: {[i.logical_id for i in self.items]}")
 
     def items_of_type(self, resource_type: str) -> list[LineItem]:
+        """The line items of one CloudFormation type, e.g. ``AWS::RDS::DBInstance``."""
         return [i for i in self.items if i.type == resource_type]
 
     def to_dict(self) -> dict[str, Any]:

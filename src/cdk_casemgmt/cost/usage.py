@@ -25,6 +25,7 @@ class UsageProfile:
     """
 
     name: str = "custom"
+    """The name the estimate shows: ``fixed``, ``low``, ``typical``, ``high``, or your own."""
     task_count: TaskCount = "desired"
     """Which count prices an autoscaled ECS service: its ``min`` capacity, its ``desired`` count
     (clamped to the scaling range) or its ``max`` capacity. The other bound is shown in the basis."""
@@ -74,6 +75,7 @@ class UsageProfile:
         problems.raise_if_any(f"UsageProfile({self.name})")
 
     def as_dict(self) -> dict[str, Any]:
+        """Every field by name, as the ``usage`` of the JSON report."""
         return dataclasses.asdict(self)
 
     @staticmethod

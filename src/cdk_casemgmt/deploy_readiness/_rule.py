@@ -1,7 +1,7 @@
 """What a deploy-readiness rule is, and how cdk-nag is handed one.
 
 A rule checks one resource, with the rest of its template in view through ``resource.template`` (a
-:class:`TemplateView`), and cites the AWS documentation that says why the checked configuration fails once
+``TemplateView``), and cites the AWS documentation that says why the checked configuration fails once
 deployed.
 """
 
@@ -58,7 +58,7 @@ def rule(
 
 
 def _from_rule(field: str) -> property:
-    """A read-only property that returns the wrapped :class:`Rule`'s ``field``.
+    """A read-only property that returns the wrapped ``Rule``'s ``field``.
 
     jsii finds a Python override only through a data descriptor the class declares, so each value
     cdk-nag reads must be a property; this builds them from the rule instead of one getter each.

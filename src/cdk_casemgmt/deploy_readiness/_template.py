@@ -2,10 +2,10 @@
 
 cdk-nag hands a rule one ``CfnResource`` at a time. The deploy-readiness rules need its neighbours
 too (the topic policy of an alarm's topic, the load balancer a web ACL protects), so each stack is
-read once per validation into :class:`TemplateView`: every resource of the stack with its logical ID,
+read once per validation into ``TemplateView``: every resource of the stack with its logical ID,
 type, properties resolved to their template form (CloudFormation names, intrinsics such as
 ``{"Ref": ...}`` left as they are), deletion policy and explicit dependencies. Each
-:class:`Resource` keeps its view as ``template``, so a rule handed one resource reaches the others.
+``Resource`` keeps its view as ``template``, so a rule handed one resource reaches the others.
 
 What it cannot see: raw overrides (``add_property_override``, ``add_override``), which aws-cdk-lib
 keeps private until synthesis, and resources of other stacks (a cross-stack reference is an

@@ -62,10 +62,12 @@ class DeployReadinessChecks(NagPack):
 
     @property
     def name(self) -> str:
+        """The pack's name, ``DeployReadiness``: the prefix of its rule ids."""
         return PACK_NAME  # like cdk-nag's own packs (AwsSolutionsChecks().name == "AwsSolutions")
 
     def validate_scope(self, scope: IConstruct) -> PolicyValidationPluginReport:
-        # Each validation reads the templates afresh: the tree may have changed since the last one.
+        """Run every rule on the resources of ``scope`` and return the report. The templates are read
+        afresh on each call: the tree may have changed since the last one."""
         self._views.clear()
         try:
             return super().validate_scope(scope)

@@ -1,6 +1,6 @@
 """SecureFargateApi: a container API on Fargate behind an Application Load Balancer, safe to deploy and run.
 
-The construct is in :mod:`.construct`; each concern it assembles has a module of its own here (props and
+The construct is in ``construct.py``; each concern it assembles has a module of its own here (props and
 their validation, task, service, load balancer, ingress, database, permissions, observability). What it
 bundles, and why each default is what it is, is in ``docs/secure-fargate-api.md``.
 """

@@ -138,13 +138,6 @@ class SecureFargateApi(Construct):
     :param removal_policy: for log groups, the key and the access-log bucket (log groups get
         RETAIN_ON_UPDATE_OR_DELETE for RETAIN: a failed first create then leaves none behind).
         :default: RemovalPolicy.RETAIN
-
-    Attributes: ``vpc``, ``cluster``, ``service``, ``task_definition``, ``container``,
-    ``migration_container``, ``load_balancer``, ``load_balancer_security_group``, ``listener``,
-    ``redirect_listener``, ``target_group``, ``security_group`` (the tasks'), ``log_group``, ``web_acl``,
-    ``alarms``, ``deployment_alarms``, ``dashboard``, ``alarm_topic``, ``url``, ``ingress``,
-    ``certificate``, ``domain_name``, ``listener_port``, ``encryption_key``, ``access_log_bucket``,
-    ``task_role``, ``execution_role``, ``scaling``.
     """
 
     def __init__(
@@ -223,8 +216,11 @@ class SecureFargateApi(Construct):
 
         # ---------------------------------------------------------------- network and cluster
         self.network: SecureVpc | None = None
+        """The ``SecureVpc`` created when neither ``vpc`` nor ``cluster`` is given, else ``None``."""
+        self.vpc: ec2.IVpc
+        """The VPC the tasks and load balancer are in: ``cluster``'s, ``vpc``, or ``network``'s."""
         if props.cluster is not None:
-            self.vpc: ec2.IVpc = props.cluster.vpc
+            self.vpc = props.cluster.vpc
         elif props.vpc is not None:
             self.vpc = props.vpc
         else:
@@ -235,23 +231,29 @@ class SecureFargateApi(Construct):
         self.exec_log_group: logs.LogGroup | None = (
             self._log_group("ExecLogGroup", props) if props.enable_execute_command else None
         )
+        """Where ECS Exec sessions are logged with ``enable_execute_command``, else ``None``."""
         self.cluster: ecs.ICluster = props.cluster or self._new_cluster()
+        """The ECS cluster the service runs in: ``cluster`` as given, else a new one in ``vpc``."""
 
         # ---------------------------------------------------------------- task
-        self.log_group = self._log_group("LogGroup", props)
-        self.task_role = ManagedPolicyRole(
+        self.log_group: logs.LogGroup = self._log_group("LogGroup", props)
+        """The encrypted log group of the containers' output, kept ``log_retention``."""
+        self.task_role: ManagedPolicyRole = ManagedPolicyRole(
             self,
             "TaskRole",
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description=f"The application in {self.node.path}",
         )
-        self.execution_role = ManagedPolicyRole(
+        """The role the application runs as; grant your own permissions to it (they land in its one
+        managed policy)."""
+        self.execution_role: ManagedPolicyRole = ManagedPolicyRole(
             self,
             "ExecutionRole",
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description=f"ECS pulling the image, writing logs and reading secrets for {self.node.path}",
         )
-        self.task_definition = ecs.FargateTaskDefinition(
+        """The role ECS uses to pull the image, write the logs and read the secrets of the task."""
+        self.task_definition: ecs.FargateTaskDefinition = ecs.FargateTaskDefinition(
             self,
             "TaskDefinition",
             cpu=props.cpu,
@@ -264,6 +266,7 @@ class SecureFargateApi(Construct):
             execution_role=self.execution_role,
             volumes=[ecs.Volume(name=name) for name in writable_volumes(props.writable_paths).values()],
         )
+        """The service's Fargate task definition (``cpu``, ``memory_limit_mib``, ``cpu_architecture``)."""
         self.container: ecs.ContainerDefinition
         """The essential ``app`` container, running ``image``."""
         self.migration_container: ecs.ContainerDefinition | None
@@ -275,24 +278,27 @@ class SecureFargateApi(Construct):
             grant_send_email(self.task_role, props.ses_identity)
 
         # ---------------------------------------------------------------- security groups
-        self.security_group = ec2.SecurityGroup(
+        self.security_group: ec2.SecurityGroup = ec2.SecurityGroup(
             self,
             "SecurityGroup",
             vpc=self.vpc,
             description=f"Tasks of {self.node.path}: ingress only from its load balancer",
             allow_all_outbound=props.allow_all_outbound,
         )
+        """The tasks' security group: ingress only from the load balancer; egress HTTPS only unless
+        ``allow_all_outbound``."""
         if not props.allow_all_outbound:
             self.security_group.add_egress_rule(
                 ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs (ECR, logs, Secrets Manager, SES)"
             )
-        self.load_balancer_security_group = ec2.SecurityGroup(
+        self.load_balancer_security_group: ec2.SecurityGroup = ec2.SecurityGroup(
             self,
             "LoadBalancerSecurityGroup",
             vpc=self.vpc,
             description=f"Load balancer of {self.node.path}: ingress per its ingress mode",
             allow_all_outbound=False,
         )
+        """The load balancer's security group: ingress as ``ingress`` allows, egress to the tasks only."""
 
         # ---------------------------------------------------------------- service
         self.service: ecs.FargateService = add_service(
@@ -318,12 +324,14 @@ class SecureFargateApi(Construct):
         self.target_group: elbv2.ApplicationTargetGroup = lb.target_group
         """The IP target group of the tasks, health-checked on ``health_check_path``."""
         self.certificate: acm.ICertificate | None = lb.certificate
+        """The listener's certificate (``certificate``, or one created for ``domain_name``), or ``None``."""
         self.listener: elbv2.ApplicationListener = lb.listener
         """The listener clients reach, on ``listener_port`` (HTTPS on 443 with a certificate, else HTTP on
         80); it forwards to ``target_group``."""
         self.listener_port: int = lb.listener_port
         """The port of ``listener``: 443 with HTTPS, else 80."""
         self.redirect_listener: elbv2.ApplicationListener | None = lb.redirect_listener
+        """The port-80 listener that redirects to HTTPS (with HTTPS and ``redirect_http``), else ``None``."""
         self.service.attach_to_application_target_group(self.target_group)
 
         self._ingress_rules = IngressRules(
@@ -338,8 +346,11 @@ class SecureFargateApi(Construct):
         self._ingress_rules.apply(self.ingress)
 
         self.record: route53.ARecord | None = alias_record(self, self.load_balancer, props)
+        """``domain_name``'s alias record in ``hosted_zone`` when both are given, else ``None``."""
         scheme = "https" if self.listener_port == 443 else "http"
-        self.url = f"{scheme}://{props.domain_name or self.load_balancer.load_balancer_dns_name}"
+        self.url: str = f"{scheme}://{props.domain_name or self.load_balancer.load_balancer_dns_name}"
+        """The API's base URL: ``https://`` or ``http://`` (per ``listener_port``), then ``domain_name`` or
+        the load balancer's DNS name."""
         self.domain_name: str | None = props.domain_name
         """The API's own DNS name (``domain_name`` as given), or ``None``. CdnFrontend's HTTPS VPC origin
         connects to it, so the name the certificate covers is what CloudFront checks."""
@@ -369,6 +380,8 @@ class SecureFargateApi(Construct):
         self.alarm_topic: sns.ITopic = props.alarm_topic or new_alarm_topic(
             self, self.encryption_key, owner=self
         )
+        """The SNS topic the alarms notify: ``alarm_topic`` as given, else a new one encrypted with
+        ``encryption_key``."""
         alarms = add_alarms(
             self,
             props,

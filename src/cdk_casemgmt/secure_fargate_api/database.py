@@ -20,30 +20,50 @@ ENV_PREFIX = re.compile(r"([A-Z][A-Z0-9_]*)?")
 
 @runtime_checkable
 class ConnectableDatabase(Protocol):
-    """What ``SecureFargateApi.connect`` needs from a database: cdk_casemgmt's ``PostgresDatabase`` has it.
-
-    ``endpoint_address`` and ``endpoint_port`` are where clients connect (a proxy's, when there is one),
-    ``connections`` the security group that admits them on that port, and ``iam_auth_required`` whether
-    they must sign in with an IAM token (as ``master_username`` unless told otherwise) instead of the
-    secret's password.
-    """
+    """What ``SecureFargateApi.connect`` needs from a database: cdk_casemgmt's ``PostgresDatabase`` has it."""
 
     @property
-    def connections(self) -> ec2.Connections: ...
+    def connections(self) -> ec2.Connections:
+        """The security group that admits clients on ``endpoint_port``."""
+        ...
+
     @property
-    def secret(self) -> secretsmanager.ISecret: ...
+    def secret(self) -> secretsmanager.ISecret:
+        """The master credentials (user name and password)."""
+        ...
+
     @property
-    def endpoint_address(self) -> str: ...
+    def endpoint_address(self) -> str:
+        """The host name clients connect to (a proxy's, when there is one)."""
+        ...
+
     @property
-    def endpoint_port(self) -> int: ...
+    def endpoint_port(self) -> int:
+        """The port clients connect to (a proxy's, when there is one)."""
+        ...
+
     @property
-    def database_name(self) -> str: ...
+    def database_name(self) -> str:
+        """The database the API uses."""
+        ...
+
     @property
-    def iam_auth_required(self) -> bool: ...
+    def iam_auth_required(self) -> bool:
+        """Whether clients must sign in with an IAM token instead of the secret's password."""
+        ...
+
     @property
-    def master_username(self) -> str: ...
-    def allow_from(self, peer: ec2.IConnectable) -> None: ...
-    def grant_connect(self, grantee: iam.IGrantable, db_user: str | None = None) -> iam.Grant: ...
+    def master_username(self) -> str:
+        """The user an IAM token signs in as unless told otherwise."""
+        ...
+
+    def allow_from(self, peer: ec2.IConnectable) -> None:
+        """Open ``endpoint_port`` to ``peer``."""
+        ...
+
+    def grant_connect(self, grantee: iam.IGrantable, db_user: str | None = None) -> iam.Grant:
+        """Let ``grantee`` connect with an IAM token as ``db_user`` (default: ``master_username``)."""
+        ...
 
 
 def connect_database(

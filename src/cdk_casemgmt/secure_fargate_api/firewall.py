@@ -51,7 +51,7 @@ def regional_rule_groups(mode: ApiIngress) -> Sequence[ManagedRuleGroup]:
 
 
 class RegionalFirewall:
-    """``<owner>/WebAcl`` on the load balancer, logged to ``<owner>/WebAclLogs``; :meth:`apply` sets the
+    """``<owner>/WebAcl`` on the load balancer, logged to ``<owner>/WebAclLogs``; ``apply()`` sets the
     rules of an ingress mode.
 
     :param rate_limit: requests per source IP per 5 minutes, in the modes where the source IP is the

@@ -32,7 +32,7 @@ _NOT_PROPS = frozenset({"self", "scope", "id", "__class__"})
 
 @dataclass(frozen=True)
 class ApiProps:
-    """The props of :class:`SecureFargateApi` (documented there), each as given, except:
+    """The props of ``SecureFargateApi`` (documented there), each as given, except:
     ``environment`` is ``{}`` when not given, and ``stop_timeout`` and ``protocol`` are resolved."""
 
     image: ecs.ContainerImage | str | os.PathLike[str]

@@ -22,7 +22,7 @@ _NOT_A_SECRET_SUFFIX = re.compile(r"_(ARN|NAME|ID|PATH|FILE|URL_PARAM)$", re.I)
 
 
 def validate(scope: Construct, props: ApiProps) -> None:
-    """Raise :class:`~cdk_casemgmt.errors.ValidationError` with every problem of ``props``.
+    """Raise ``ValidationError`` with every problem of ``props``.
 
     Values that are unresolved tokens are not checked (their value is known only at deploy time).
     """

@@ -15,10 +15,11 @@ from aws_cdk.assertions import Template
 from cdk_casemgmt.compliance import Finding
 from cdk_casemgmt.testing._masking import mask_hashes
 
-TEST_ACCOUNT = "111111111111"
-TEST_REGION = "us-east-1"
+TEST_ACCOUNT: str = "111111111111"
+"""The account of ``test_env()``, a fixed dummy so templates do not depend on credentials."""
+TEST_REGION: str = "us-east-1"
+"""The region of ``test_env()`` and ``new_test_stack()`` unless one is given."""
 
-# Resources whose replacement loses data or traffic: their logical IDs are public API.
 STATEFUL_RESOURCE_TYPES: frozenset[str] = frozenset(
     {
         "AWS::RDS::DBInstance",
@@ -43,6 +44,7 @@ STATEFUL_RESOURCE_TYPES: frozenset[str] = frozenset(
         "AWS::Cognito::UserPool",
     }
 )
+"""Resource types whose replacement loses data or traffic: their logical IDs are public API."""
 
 
 def test_env(region: str = TEST_REGION, account: str = TEST_ACCOUNT) -> Environment:
@@ -66,7 +68,8 @@ def new_test_app(*, strict_validation: bool = True, context: Mapping[str, Any] |
 
     :param strict_validation: make aws-cdk-lib's own default validation rules fail the synth
         (``@aws-cdk/core:validateAgainstDefaultRules``); CloudFormation-validate *warnings* still only
-        reach the report: assert on them with :func:`synth_findings`. :default: True
+        reach the report: assert on them with
+        [`synth_findings`][cdk_casemgmt.testing.synth_findings]. :default: True
     :param context: extra context, applied over the flags. :default: - none
     """
     ctx: dict[str, Any] = dict(feature_flags())

@@ -2,7 +2,7 @@
 
 A rule reads the literal properties of one resource, multiplies rates from the price file and writes
 the formula it used; it raises ``Missing`` when the template or the price file lacks what it needs.
-Types that AWS does not bill by themselves are in :mod:`cdk_casemgmt.cost.no_charge`, not here.
+Types that AWS does not bill by themselves are in ``cdk_casemgmt.cost.no_charge``, not here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The table from CloudFormation resource type to the rule that prices it, and two kinds of simple rule.
 
-Most rules are functions (``@rule(type)``); a resource billed one fixed rate each (:func:`flat_rate`) or
-billed only its share of one usage number (:func:`usage_share_rule`) is declared in one call instead.
+Most rules are functions (``@rule(type)``); a resource billed one fixed rate each (``flat_rate()``) or
+billed only its share of one usage number (``usage_share_rule()``) is declared in one call instead.
 """
 
 from __future__ import annotations
