@@ -64,8 +64,10 @@ def correct_moto() -> None:
             self.secrets[secret_id].set_default_version_id(move_to_version_id)
         return result
 
-    update_secret_version_stage.corrected_by_twin = True  # type: ignore[attr-defined]
-    SecretsManagerBackend.update_secret_version_stage = update_secret_version_stage  # type: ignore[method-assign]
+    # A marker attribute on the function, so a second call does not wrap the correction again.
+    update_secret_version_stage.corrected_by_twin = True  # type: ignore[attr-defined]  # marker, see above
+    # Patching moto's class is the correction itself (mypy refuses assignments to methods).
+    SecretsManagerBackend.update_secret_version_stage = update_secret_version_stage  # type: ignore[method-assign]  # the patch
 
     from moto.s3.responses import S3Response
 
@@ -75,7 +77,7 @@ def correct_moto() -> None:
         status, headers, body = original_post(self, request, bucket_name)
         return status, {**self._get_cors_headers_other(), **headers}, body
 
-    S3Response._bucket_response_post = bucket_response_post  # type: ignore[method-assign]
+    S3Response._bucket_response_post = bucket_response_post  # type: ignore[method-assign]  # the patch itself
 
 
 def random_suffix(seed: str, length: int = 12) -> str:
