@@ -47,7 +47,12 @@ async def test_migrations_up_down_up_without_drift(
             )
         assert diff == []
 
-        assert HEAD == "0005"
+        assert HEAD == "0006"
+        async with db.read() as conn:
+            users_columns = await conn.execute(
+                text("SELECT column_name FROM information_schema.columns WHERE table_name = 'users'")
+            )
+            assert "email" not in {r[0] for r in users_columns}  # addresses come from the user pool
         # One step down and up again, then all the way down.
         await migrate(db, "0001", "down")
         assert "time_entries" not in await _tables(db)

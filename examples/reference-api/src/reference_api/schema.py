@@ -53,12 +53,12 @@ def _case_id(*, ondelete: str) -> Column[object]:
     return Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete=ondelete), nullable=False)
 
 
-# People known to the service: upserted from verified tokens, used for assignment checks and e-mail.
+# People known to the service: upserted from verified tokens, used for assignment checks and as the
+# recipients of notifications (their addresses come from the user pool, never from here).
 users = Table(
     "users",
     metadata,
     Column("id", Text, primary_key=True),
-    Column("email", Text),
     Column("display_name", Text),
     Column("role", Text, nullable=False),
     _now(),
