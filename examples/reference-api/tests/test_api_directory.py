@@ -156,6 +156,23 @@ async def test_the_worker_sends_to_the_address_the_pool_has(db: Any, pool: Pool)
     sent = Recorder()
     assert await process_batch(db, AddressedMailer(sent, pool.directory(Clock()))) == 2
     assert [(m.recipient, m.subject) for m in sent.sent] == [("carla@example.org", f"to {carla}")]
+    # The unverified user's row says it was not sent, and why; it is not retried.
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT recipient, attempts, sent_at IS NOT NULL, dead_at IS NOT NULL, last_error"
+                    " FROM outbox"
+                )
+            )
+        ).all()
+    assert sorted(tuple(r) for r in rows) == sorted(
+        [
+            (carla, 1, True, False, None),
+            (unverified, 1, False, True, "Undeliverable: the recipient has no verified e-mail address"),
+        ]
+    )
+    assert await process_batch(db, AddressedMailer(sent, pool.directory(Clock()))) == 0
 
 
 async def test_a_directory_outage_is_retried_by_the_outbox(db: Any) -> None:

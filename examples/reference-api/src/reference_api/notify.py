@@ -6,7 +6,8 @@ announces, no e-mail is ever sent for a change that did not happen, and none is 
 A row names its recipient by user id, not by address: the API learns no address from a request (Cognito's
 access tokens carry none), so :class:`AddressedMailer` asks the directory (:mod:`reference_api.directory`)
 when the worker sends. A directory that cannot answer fails the send, which the outbox retries with its
-backoff; a user without a (verified) address gets no mail, and the row is done.
+backoff; a user without a (verified) address gets no mail, and the row is dead-lettered at once with that
+reason (``Undeliverable``): no retry would find an address, and the row must not say it was sent.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .directory import Directory
 from .schema import outbox, users
-from .worker import Mailer, Message
+from .worker import Mailer, Message, Undeliverable
 
 log = logging.getLogger("reference_api.notify")
 
@@ -42,6 +43,5 @@ class AddressedMailer:
     async def send(self, message: Message) -> None:
         address = await self.directory.address(message.recipient)  # DirectoryUnavailable: retried
         if address is None:
-            log.info("recipient has no verified address; not sent", extra={"event_id": str(message.event_id)})
-            return
+            raise Undeliverable("the recipient has no verified e-mail address")
         await self.mailer.send(dataclasses.replace(message, recipient=address))

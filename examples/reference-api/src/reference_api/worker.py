@@ -12,7 +12,9 @@ it lost). Every send is bounded (``outbox_send_timeout_s``, shorter than the lea
 
 Each claim counts as an attempt. Failures get an exponential backoff (2^attempts seconds, capped at an
 hour); after ``outbox_max_attempts`` the row is dead-lettered (``dead_at``) and left for an operator, also
-when its attempts never reported back (the worker crashed or hung each time).
+when its attempts never reported back (the worker crashed or hung each time). A message that no retry can
+deliver (:class:`Undeliverable`, e.g. a recipient without an address) is dead-lettered at its first attempt,
+with the reason in ``last_error``: the row says it was not sent, never that it was.
 
 The one window left is a crash after the mail provider accepted a message and before its result is
 recorded: the lease expires and the message is sent again. SES has no idempotency key for SendEmail, so
@@ -50,6 +52,10 @@ class Message:
 
 class Mailer(Protocol):
     async def send(self, message: Message) -> None: ...
+
+
+class Undeliverable(Exception):
+    """Raised by a :class:`Mailer` for a message that no retry can deliver: it is dead-lettered at once."""
 
 
 class LocalMailer:
@@ -203,7 +209,10 @@ async def _record(db: Database, row: Any, lease_id: uuid.UUID, error: BaseExcept
         values["sent_at"] = _NOW
     else:
         values["last_error"] = f"{type(error).__name__}: {error}"[:1000]
-        if row.attempts >= settings.outbox_max_attempts:
+        if isinstance(error, Undeliverable):
+            values["dead_at"] = _NOW
+            log.warning("outbox message undeliverable: %s", error, extra={"event_id": str(row.event_id)})
+        elif row.attempts >= settings.outbox_max_attempts:
             values["dead_at"] = _NOW
             log.error("outbox message dead-lettered", extra={"event_id": str(row.event_id)})
         else:
