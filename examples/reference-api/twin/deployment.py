@@ -32,7 +32,7 @@ from task import (
     ContainerProcess,
     container_environment,
     start,
-    task_address,
+    task_addresses,
     variables_the_app_reads,
 )
 
@@ -171,10 +171,10 @@ class Deployment:
         )
         self.tasks.append(process)
         process.healthy_after_s = self.wait_healthy(process)
-        network.publish(task_address(n), container.port)
-        process.url = f"http://{task_address(n)}:{port}"
+        address = network.publish(task_addresses(n), container.port)
+        process.url = f"http://{address}:{port}"
         assert self.edge.site is not None
-        self.edge.site.api_origins.append((task_address(n), container.port))
+        self.edge.site.api_origins.append((address, container.port))
         return process
 
     def stop_task(self, process: ContainerProcess) -> int:

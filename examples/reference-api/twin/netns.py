@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import socket
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -72,12 +73,22 @@ class TaskNetwork:
         listener = self.inside(listen)
         self._serve(listener, lambda: socket.create_connection(target, timeout=10))
 
-    def publish(self, address: str, port: int) -> None:
-        """``address:port`` on the machine reaches the task's ``port`` (the task's address in the VPC)."""
-        listener = socket.create_server((address, port))
-        self._serve(
-            listener, lambda: self.inside(lambda: socket.create_connection(("127.0.0.1", port), timeout=10))
-        )
+    def publish(self, addresses: Iterable[str], port: int) -> str:
+        """``address:port`` on the machine reaches the task's ``port`` (the task's address in the VPC), for
+        the first of ``addresses`` whose ``port`` is free; returns that address."""
+        for address in addresses:
+            try:
+                listener = socket.create_server((address, port))
+            except OSError as err:
+                if err.errno == errno.EADDRINUSE:
+                    continue  # another twin on this machine published a task there
+                raise
+            self._serve(
+                listener,
+                lambda: self.inside(lambda: socket.create_connection(("127.0.0.1", port), timeout=10)),
+            )
+            return address
+        raise OSError(errno.EADDRINUSE, f"no free loopback address for the task's port {port}")
 
     def _serve(self, listener: socket.socket, connect: Callable[[], socket.socket]) -> None:
         self._listeners.append(listener)

@@ -16,6 +16,7 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,9 +98,12 @@ def container_environment(
     return env
 
 
-def task_address(n: int) -> str:
-    """A loopback address for the n-th task, standing in for its ENI's address in the VPC."""
-    return f"127.0.{77 + n}.1"
+def task_addresses(n: int) -> Iterator[str]:
+    """Loopback addresses for the n-th task, standing in for its ENI's address in the VPC, in the order to
+    try them: ``127.0.{77+n}.1`` first, then the same in ``127.1``, ``127.2``, ... (another twin running on
+    the machine holds the first ones)."""
+    for second in range(256):
+        yield f"127.{second}.{77 + n}.1"
 
 
 @dataclass
