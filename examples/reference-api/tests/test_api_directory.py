@@ -194,9 +194,18 @@ async def test_a_directory_outage_is_retried_by_the_outbox(db: Any) -> None:
 
 
 async def test_me_answers_without_an_address_when_the_directory_cannot(
-    client: Any, app: Any, auth: Any, monkeypatch: pytest.MonkeyPatch
+    client: Any, app: Any, auth: Any
 ) -> None:
-    monkeypatch.setattr(app.state, "directory", Down())
-    me = await client.get("/api/me", headers=auth("me-down", "client"))
+    # Not monkeypatch.setattr: pytest restores what it finds in the target's __dict__, and Starlette's
+    # State keeps its values elsewhere, so the undo would delete the session app's directory for every
+    # later test on this worker.
+    directory = app.state.directory
+    app.state.directory = Down()
+    try:
+        me = await client.get("/api/me", headers=auth("me-down", "client"))
+    finally:
+        app.state.directory = directory
     assert me.status_code == 200
     assert me.json() == {"sub": "me-down", "role": "client", "username": "me-down", "email": None}
+    back = await client.get("/api/me", headers=auth("me-back", "client"))  # the directory is restored
+    assert back.status_code == 200 and back.json()["email"] == "me-back@example.com"
