@@ -27,6 +27,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
+from constructs import IConstruct
 
 from cdk_casemgmt import DeployReadinessChecks, acknowledge
 from cdk_casemgmt.deploy_readiness import IMAGE_VOLUMES_METADATA, RULES
@@ -56,9 +57,9 @@ def flagged(stack: Stack, rule_id: str) -> list[str]:
     )
 
 
-def path(construct: object) -> str:
-    cfn = construct.node.default_child if construct.node.default_child else construct  # type: ignore[attr-defined]
-    return str(cfn.node.path)
+def path(construct: IConstruct) -> str:
+    """The path of the CloudFormation resource a construct stands for (itself, or its default child)."""
+    return str((construct.node.default_child or construct).node.path)
 
 
 def alarm(
@@ -627,7 +628,9 @@ def test_registered_as_a_plugin_it_fails_synth_and_names_the_rule() -> None:
     alarm(stack, "Alarm", any_metric(), sns.Topic(stack, "Topic", enforce_ssl=True))
     Validations.of(stack.node.root).add_plugins(DeployReadinessChecks())
     with pytest.raises(Exception, match="DeployReadiness-AlarmTopicPolicy"):
-        App.of(stack).synth()  # type: ignore[union-attr]
+        app = App.of(stack)
+        assert app is not None
+        app.synth()
 
 
 def test_verbose_findings_carry_the_explanation_and_its_documentation() -> None:

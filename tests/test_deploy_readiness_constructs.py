@@ -8,6 +8,7 @@ and the task's writable volumes find nothing, with nothing acknowledged.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aws_cdk import Stack
@@ -25,10 +26,10 @@ from tests._fargate_support import APP_DIR
 RULES = ("RDSMonitoringRoleAtCreate", "RDSProxyPort", "RDSProxyIAMAuth", "ECSBindMountWritable")
 
 
-def _api_and_database(**database: object) -> Callable[[Stack], None]:
+def _api_and_database(**database: Any) -> Callable[[Stack], None]:
     def build(stack: Stack) -> None:
         api = SecureFargateApi(stack, "Api", image=APP_DIR, migration_command=["migrate"])
-        api.connect(PostgresDatabase(stack, "Db", vpc=api.vpc, **database))  # type: ignore[arg-type]
+        api.connect(PostgresDatabase(stack, "Db", vpc=api.vpc, **database))
 
     return build
 
